@@ -1,0 +1,114 @@
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { requestId } from 'hono/request-id'
+import type { Address } from 'viem'
+import { catalog } from './catalog'
+import type { Endpoint } from './catalog/types'
+import type { Config } from './config/env'
+import type { NetworkConfig } from './config/networks'
+import { ApiError, createErrorRenderer } from './http/errors'
+import type { Logger } from './lib/logger'
+import type { MarketStore } from './market-data/store'
+import type { Ledger } from './payments/ledger'
+import type { Facilitator } from './x402/facilitator'
+import { type PaymentVariables, paymentGate } from './x402/middleware'
+
+export interface Services {
+  config: Config
+  network: NetworkConfig
+  payTo: Address
+  market: MarketStore
+  ledger: Ledger
+  facilitator: Facilitator
+  logger: Logger
+}
+
+type AppEnv = { Variables: PaymentVariables & { requestId: string } }
+
+/** Builds the HTTP app from its services: the same on Node and on Workers. */
+export function createApp(services: Services, endpoints: readonly Endpoint[] = catalog): Hono<AppEnv> {
+  const { config, logger, market } = services
+  const app = new Hono<AppEnv>()
+
+  app.use(requestId())
+  app.use(
+    cors({
+      origin: '*',
+      allowHeaders: [
+        'Content-Type',
+        'X-PAYMENT',
+        'PAYMENT-SIGNATURE',
+        'Access-Control-Expose-Headers',
+        'Idempotency-Key',
+      ],
+      exposeHeaders: ['PAYMENT-REQUIRED', 'PAYMENT-RESPONSE', 'X-PAYMENT-RESPONSE', 'X-Request-Id'],
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+    }),
+  )
+  app.use(async function accessLog(c, next) {
+    const started = performance.now()
+    await next()
+    logger.info('request', {
+      id: c.var.requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+      payer: c.var.payment?.payer,
+    })
+  })
+
+  app.get('/', (c) =>
+    c.json({
+      name: 'x402-analytics',
+      network: config.network,
+      chainId: services.network.chainId,
+      payTo: services.payTo,
+      endpoints: endpoints.map((e) => ({
+        path: e.path,
+        tier: e.tier,
+        priceUsd: e.tier === 'free' ? '0' : config.tierPricesUsd[e.tier],
+        summary: e.summary,
+      })),
+    }),
+  )
+  app.get('/health', (c) => c.json({ ok: true }))
+
+  for (const endpoint of endpoints) {
+    const handler = async (c: import('hono').Context<AppEnv>) => {
+      if (endpoint.requiresMarketData && !(await market.hasData())) {
+        throw new ApiError('marketDataUnavailable', 'no market data is loaded yet', {
+          hint: 'run `x402-analytics ingest --csv PATH` or set MARKET_DATA_CSV, then retry',
+        })
+      }
+      let input = c.var.parsedInput
+      if (input === undefined) {
+        const parsed = endpoint.parse(c.req.query())
+        if (!parsed.ok)
+          throw new ApiError('invalidParameter', parsed.message, { parameter: parsed.parameter })
+        input = parsed.value
+      }
+      const result = await endpoint.run(input, { market, config })
+      return c.json({
+        success: true,
+        message: result.message ?? 'ok',
+        length: result.data.length,
+        data: result.data,
+        meta: {
+          asOf: await market.asOf(),
+          source: await market.source(),
+          ...(endpoint.methodology ? { methodology: endpoint.methodology } : {}),
+          ...result.meta,
+        },
+      })
+    }
+    if (endpoint.tier === 'free') app.get(endpoint.path, handler)
+    else app.get(endpoint.path, paymentGate(endpoint, services), handler)
+  }
+
+  app.notFound((c) =>
+    c.json({ success: false, error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404),
+  )
+  app.onError(createErrorRenderer(logger))
+  return app
+}

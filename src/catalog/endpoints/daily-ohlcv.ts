@@ -1,0 +1,72 @@
+import { z } from 'zod'
+import { ApiError } from '../../http/errors'
+import { DateRange, dateOrderOk, Limit, Page, requireSymbol, SymbolSelector, symbolsFrom } from '../params'
+import { defineEndpoint } from '../types'
+
+const OhlcvItem = z.object({
+  TOKEN_ID: z.string(),
+  TOKEN_NAME: z.string(),
+  TOKEN_SYMBOL: z.string(),
+  DATE: z.string(),
+  OPEN: z.number(),
+  HIGH: z.number(),
+  LOW: z.number(),
+  CLOSE: z.number(),
+  VOLUME: z.number(),
+  MARKET_CAP: z.number().nullable(),
+})
+
+export const dailyOhlcvEndpoint = defineEndpoint({
+  path: '/v1/daily-ohlcv',
+  tier: 'tier1',
+  summary: 'Daily OHLCV',
+  description:
+    'Daily open/high/low/close, USD volume and market cap per UTC day for symbol=ETH (comma list allowed), ' +
+    'optionally between startDate and endDate (YYYY-MM-DD); newest `limit` bars per page, ascending.',
+  input: requireSymbol(
+    z.object({ ...SymbolSelector, ...DateRange, limit: Limit, page: Page }).refine(dateOrderOk, {
+      message: 'startDate must not be after endDate',
+      path: ['startDate'],
+    }),
+  ),
+  output: OhlcvItem,
+  requiresMarketData: true,
+  methodology:
+    'Stored daily bars (UTC days). VOLUME is quote-currency USD notional. No resampling or filling.',
+  async handle(input, { market }) {
+    const { bySymbol } = await market.tokens()
+    const data: z.infer<typeof OhlcvItem>[] = []
+    for (const symbol of symbolsFrom(input)) {
+      const candles = await market.candles({
+        symbol,
+        interval: '1d',
+        from: input.startDate,
+        to: input.endDate,
+        limit: input.limit,
+        offset: (input.page - 1) * input.limit,
+      })
+      if (candles.length === 0 && !(await market.latest(symbol))) {
+        throw new ApiError('unknownSymbol', `no market data for symbol ${symbol}`, {
+          parameter: 'symbol',
+          symbol,
+        })
+      }
+      const name = bySymbol.get(symbol)?.name ?? symbol
+      for (const c of candles) {
+        data.push({
+          TOKEN_ID: symbol,
+          TOKEN_NAME: name,
+          TOKEN_SYMBOL: symbol,
+          DATE: c.time,
+          OPEN: c.open,
+          HIGH: c.high,
+          LOW: c.low,
+          CLOSE: c.close,
+          VOLUME: c.volume,
+          MARKET_CAP: c.marketCap,
+        })
+      }
+    }
+    return { data }
+  },
+})

@@ -1,0 +1,7 @@
+import { dailyOhlcvEndpoint } from './endpoints/daily-ohlcv'
+import { priceEndpoint } from './endpoints/price'
+import { tokensEndpoint } from './endpoints/tokens'
+import type { Endpoint } from './types'
+
+/** THE list of endpoints. Routing, prices, 402 offers and discovery all derive from it. */
+export const catalog: readonly Endpoint[] = [tokensEndpoint, priceEndpoint, dailyOhlcvEndpoint]

@@ -1,0 +1,131 @@
+import { isAddress, isHex } from 'viem'
+import { z } from 'zod'
+import type { NetworkName } from './networks'
+
+const decimalUsd = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal USD amount like 0.017')
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+const port = z.coerce.number().int().min(0).max(65535)
+const positiveInt = z.coerce.number().int().positive()
+
+/**
+ * The one schema over the process environment (or Worker bindings). Everything else reads `Config`.
+ * Secrets (SETTLER_PRIVATE_KEY) are validated here and never logged or echoed.
+ */
+export const EnvSchema = z
+  .object({
+    NETWORK: z.enum(['devnet', 'base', 'base-sepolia']).default('devnet'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port.default(4021),
+    DEVNET_PORT: port.default(8545),
+    RPC_URL: optionalString.pipe(z.url().optional()),
+    PUBLIC_URL: optionalString.pipe(z.url().optional()),
+    PAY_TO: optionalString.refine((v) => v === undefined || isAddress(v), 'must be a 0x address'),
+    SETTLER_PRIVATE_KEY: optionalString.refine(
+      (v) => v === undefined || (isHex(v) && v.length === 66),
+      'must be a 32-byte 0x-prefixed hex private key',
+    ),
+    FACILITATOR_URL: optionalString.pipe(z.url().optional()),
+    DATABASE_PATH: z.string().default('./data/x402-analytics.db'),
+    MARKET_DATA_CSV: optionalString,
+    TOKENS_CSV: optionalString,
+    TMAI_USD: decimalUsd.default('0.0007'),
+    PRICE_TIER1_USD: decimalUsd.default('0.017'),
+    PRICE_TIER2_USD: decimalUsd.default('0.034'),
+    PRICE_TIER3_USD: decimalUsd.default('0.068'),
+    MAX_TIMEOUT_SECONDS: positiveInt.max(3600).default(120),
+    CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(15),
+    SETTLEMENT_TIMEOUT_MS: positiveInt.default(30_000),
+    RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
+    MAX_PAYMENT_HEADER_BYTES: positiveInt.default(16 * 1024),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NETWORK === 'devnet') return
+    if (!env.RPC_URL)
+      ctx.addIssue({ code: 'custom', path: ['RPC_URL'], message: `required when NETWORK=${env.NETWORK}` })
+    if (!env.PAY_TO)
+      ctx.addIssue({ code: 'custom', path: ['PAY_TO'], message: `required when NETWORK=${env.NETWORK}` })
+    if (!env.SETTLER_PRIVATE_KEY && !env.FACILITATOR_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SETTLER_PRIVATE_KEY'],
+        message: `SETTLER_PRIVATE_KEY or FACILITATOR_URL is required when NETWORK=${env.NETWORK}`,
+      })
+    }
+  })
+
+export type Env = z.infer<typeof EnvSchema>
+
+export interface Config {
+  network: NetworkName
+  host: string
+  port: number
+  devnetPort: number
+  rpcUrl: string | undefined
+  publicUrl: string | undefined
+  payTo: `0x${string}` | undefined
+  /** Secret. Never log this object whole; use `describeConfig`. */
+  settlerPrivateKey: `0x${string}` | undefined
+  facilitatorUrl: string | undefined
+  databasePath: string
+  marketDataCsv: string | undefined
+  tokensCsv: string | undefined
+  tmaiUsd: string
+  tierPricesUsd: { tier1: string; tier2: string; tier3: string }
+  maxTimeoutSeconds: number
+  clockSkewSeconds: number
+  settlementTimeoutMs: number
+  reconcileIntervalMs: number
+  maxPaymentHeaderBytes: number
+  logLevel: Env['LOG_LEVEL']
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+}
+
+/** Parses raw environment strings into a frozen Config, or throws a ConfigError listing every bad key. */
+export function parseEnv(raw: Record<string, string | undefined>): Config {
+  const result = EnvSchema.safeParse(raw)
+  if (!result.success) {
+    // Report the key and the problem, never the value (it may be a secret).
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`),
+    )
+  }
+  const env = result.data
+  return Object.freeze({
+    network: env.NETWORK,
+    host: env.HOST,
+    port: env.PORT,
+    devnetPort: env.DEVNET_PORT,
+    rpcUrl: env.RPC_URL,
+    publicUrl: env.PUBLIC_URL,
+    payTo: env.PAY_TO as `0x${string}` | undefined,
+    settlerPrivateKey: env.SETTLER_PRIVATE_KEY as `0x${string}` | undefined,
+    facilitatorUrl: env.FACILITATOR_URL,
+    databasePath: env.DATABASE_PATH,
+    marketDataCsv: env.MARKET_DATA_CSV,
+    tokensCsv: env.TOKENS_CSV,
+    tmaiUsd: env.TMAI_USD,
+    tierPricesUsd: { tier1: env.PRICE_TIER1_USD, tier2: env.PRICE_TIER2_USD, tier3: env.PRICE_TIER3_USD },
+    maxTimeoutSeconds: env.MAX_TIMEOUT_SECONDS,
+    clockSkewSeconds: env.CLOCK_SKEW_SECONDS,
+    settlementTimeoutMs: env.SETTLEMENT_TIMEOUT_MS,
+    reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+    maxPaymentHeaderBytes: env.MAX_PAYMENT_HEADER_BYTES,
+    logLevel: env.LOG_LEVEL,
+  })
+}
+
+/** A loggable summary of the config with secrets reduced to "set"/"unset". */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const { settlerPrivateKey, ...rest } = config
+  return { ...rest, settlerPrivateKey: settlerPrivateKey ? '(set)' : '(unset)' }
+}

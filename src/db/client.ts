@@ -1,0 +1,32 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
+import * as schema from './schema'
+
+/**
+ * The database type every query takes. It is the common base of better-sqlite3 (sync) and D1 (async), so query code
+ * must always `await` builders and use single atomic statements (no interactive transactions: D1 has none).
+ */
+export type Db = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>
+
+export const MIGRATIONS_FOLDER = path.resolve(import.meta.dirname, 'migrations')
+
+export interface SqliteHandle {
+  db: Db & BetterSQLite3Database<typeof schema>
+  close(): void
+}
+
+/** Opens (creating if needed) the SQLite file at `file`, tunes it for a web server and applies migrations. */
+export function openSqliteDb(file: string): SqliteHandle {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  const sqlite = new Database(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('busy_timeout = 5000')
+  const db = drizzle(sqlite, { schema })
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+  return { db, close: () => sqlite.close() }
+}

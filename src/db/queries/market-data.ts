@@ -1,0 +1,207 @@
+import { and, asc, count, desc, eq, gte, lte, max, sql } from 'drizzle-orm'
+import type { Candle, Interval } from '../../market-data/candle'
+import type { Db } from '../client'
+import {
+  dailyOhlcv,
+  dataMeta,
+  hourlyOhlcv,
+  ingestCursors,
+  type NewToken,
+  type Token,
+  tokens,
+} from '../schema'
+
+const tableFor = (interval: Interval) => (interval === '1d' ? dailyOhlcv : hourlyOhlcv)
+
+/**
+ * Rows per multi-row INSERT. Kept small enough for SQLite's bound-parameter limit; each statement is atomic on its own
+ * and idempotent (upsert), so an interrupted import can simply be re-run.
+ */
+export const UPSERT_CHUNK_ROWS = 500
+
+export async function upsertCandles(
+  db: Db,
+  interval: Interval,
+  candles: Candle[],
+  source: string,
+): Promise<number> {
+  const table = tableFor(interval)
+  for (let start = 0; start < candles.length; start += UPSERT_CHUNK_ROWS) {
+    const chunk = candles.slice(start, start + UPSERT_CHUNK_ROWS).map((c) => ({ ...c, source }))
+    await db
+      .insert(table)
+      .values(chunk)
+      .onConflictDoUpdate({
+        target: [table.symbol, table.time],
+        set: {
+          open: sql`excluded.open`,
+          high: sql`excluded.high`,
+          low: sql`excluded.low`,
+          close: sql`excluded.close`,
+          volume: sql`excluded.volume`,
+          marketCap: sql`coalesce(excluded.market_cap, ${table.marketCap})`,
+          source: sql`excluded.source`,
+        },
+      })
+  }
+  return candles.length
+}
+
+export async function upsertTokens(db: Db, rows: NewToken[]): Promise<number> {
+  for (let start = 0; start < rows.length; start += UPSERT_CHUNK_ROWS) {
+    await db
+      .insert(tokens)
+      .values(rows.slice(start, start + UPSERT_CHUNK_ROWS))
+      .onConflictDoUpdate({
+        target: tokens.symbol,
+        set: {
+          name: sql`excluded.name`,
+          category: sql`excluded.category`,
+          subcategory: sql`excluded.subcategory`,
+          assetType: sql`excluded.asset_type`,
+          homeChain: sql`excluded.home_chain`,
+          contractAddress: sql`excluded.contract_address`,
+          coingeckoId: sql`excluded.coingecko_id`,
+        },
+      })
+  }
+  return rows.length
+}
+
+export async function listTokens(db: Db): Promise<Token[]> {
+  return db.select().from(tokens).orderBy(asc(tokens.symbol))
+}
+
+export interface CandleQuery {
+  symbol: string
+  interval: Interval
+  from?: string
+  to?: string
+  /** Newest `limit` bars when set (returned ascending). */
+  limit?: number
+  offset?: number
+}
+
+export async function getCandles(db: Db, query: CandleQuery): Promise<Candle[]> {
+  const table = tableFor(query.interval)
+  const where = and(
+    eq(table.symbol, query.symbol),
+    query.from ? gte(table.time, query.from) : undefined,
+    query.to ? lte(table.time, query.to) : undefined,
+  )
+  const rows = await db
+    .select({
+      symbol: table.symbol,
+      time: table.time,
+      open: table.open,
+      high: table.high,
+      low: table.low,
+      close: table.close,
+      volume: table.volume,
+      marketCap: table.marketCap,
+    })
+    .from(table)
+    .where(where)
+    .orderBy(desc(table.time))
+    .limit(query.limit ?? -1)
+    .offset(query.offset ?? 0)
+  return rows.reverse()
+}
+
+/** Every stored candle of an interval, grouped by symbol, ascending. For whole-universe analytics. */
+export async function getAllCandles(db: Db, interval: Interval): Promise<Map<string, Candle[]>> {
+  const table = tableFor(interval)
+  const rows = await db
+    .select({
+      symbol: table.symbol,
+      time: table.time,
+      open: table.open,
+      high: table.high,
+      low: table.low,
+      close: table.close,
+      volume: table.volume,
+      marketCap: table.marketCap,
+    })
+    .from(table)
+    .orderBy(asc(table.symbol), asc(table.time))
+  const bySymbol = new Map<string, Candle[]>()
+  for (const row of rows) {
+    const list = bySymbol.get(row.symbol)
+    if (list) list.push(row)
+    else bySymbol.set(row.symbol, [row])
+  }
+  return bySymbol
+}
+
+export async function countCandles(db: Db, interval: Interval): Promise<number> {
+  const table = tableFor(interval)
+  const [row] = await db.select({ n: count() }).from(table)
+  return row?.n ?? 0
+}
+
+export async function latestCandleTime(db: Db, interval: Interval): Promise<string | null> {
+  const table = tableFor(interval)
+  const [row] = await db.select({ t: max(table.time) }).from(table)
+  return row?.t ?? null
+}
+
+export async function getMeta(db: Db, key: string): Promise<string | undefined> {
+  const [row] = await db.select().from(dataMeta).where(eq(dataMeta.key, key))
+  return row?.value
+}
+
+export async function setMeta(db: Db, key: string, value: string): Promise<void> {
+  await db
+    .insert(dataMeta)
+    .values({ key, value })
+    .onConflictDoUpdate({ target: dataMeta.key, set: { value } })
+}
+
+/** Bumps the market-data version (one atomic statement) so caches keyed on it invalidate. */
+export async function bumpDataVersion(db: Db): Promise<number> {
+  const [row] = await db
+    .insert(dataMeta)
+    .values({ key: 'data_version', value: '1' })
+    .onConflictDoUpdate({
+      target: dataMeta.key,
+      set: { value: sql`cast(cast(${dataMeta.value} as integer) + 1 as text)` },
+    })
+    .returning()
+  return Number(row?.value ?? 1)
+}
+
+export async function getCursor(
+  db: Db,
+  source: string,
+  symbol: string,
+  interval: Interval,
+): Promise<string | null> {
+  const [row] = await db
+    .select()
+    .from(ingestCursors)
+    .where(
+      and(
+        eq(ingestCursors.source, source),
+        eq(ingestCursors.symbol, symbol),
+        eq(ingestCursors.interval, interval),
+      ),
+    )
+  return row?.lastTime ?? null
+}
+
+export async function setCursor(
+  db: Db,
+  source: string,
+  symbol: string,
+  interval: Interval,
+  lastTime: string,
+): Promise<void> {
+  const updatedAt = new Date().toISOString()
+  await db
+    .insert(ingestCursors)
+    .values({ source, symbol, interval, lastTime, updatedAt })
+    .onConflictDoUpdate({
+      target: [ingestCursors.source, ingestCursors.symbol, ingestCursors.interval],
+      set: { lastTime, updatedAt },
+    })
+}

@@ -1,0 +1,64 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/**
+ * Ledger states:
+ *   reserved -> verified -> settling -> settled | failed
+ *   reserved | verified -> released   (verification failed or the handler answered >= 400: no charge)
+ *   settling -> pending               (broadcast, outcome unknown: resolved by the reconciler)
+ */
+export const PAYMENT_STATES = [
+  'reserved',
+  'verified',
+  'settling',
+  'pending',
+  'settled',
+  'failed',
+  'released',
+] as const
+export type PaymentState = (typeof PAYMENT_STATES)[number]
+
+export const payments = sqliteTable(
+  'payments',
+  {
+    id: text('id').primaryKey(),
+    network: text('network').notNull(),
+    asset: text('asset').notNull(),
+    /** Lower-cased payer address. */
+    payer: text('payer').notNull(),
+    /** EIP-3009 bytes32 nonce (hex) or Permit2 uint256 nonce (decimal). */
+    nonce: text('nonce').notNull(),
+    state: text('state', { enum: PAYMENT_STATES }).notNull(),
+    x402Version: integer('x402_version').notNull(),
+    scheme: text('scheme').notNull(),
+    method: text('method').notNull(),
+    route: text('route').notNull(),
+    /** Method, path and sorted query: what this payment bought. */
+    requestKey: text('request_key').notNull(),
+    /** Atomic units as an integer string (18-decimal amounts exceed 2^63). */
+    amount: text('amount').notNull(),
+    assetSymbol: text('asset_symbol').notNull(),
+    usdPrice: text('usd_price').notNull(),
+    payTo: text('pay_to').notNull(),
+    validBefore: integer('valid_before').notNull(),
+    /** The signed payment, kept so the reconciler can resolve a pending settlement. */
+    payload: text('payload').notNull(),
+    txHash: text('tx_hash'),
+    failureReason: text('failure_reason'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    verifiedAt: integer('verified_at'),
+    broadcastAt: integer('broadcast_at'),
+    settledAt: integer('settled_at'),
+    verifyMs: integer('verify_ms'),
+    handlerMs: integer('handler_ms'),
+    settleMs: integer('settle_ms'),
+  },
+  (t) => [
+    uniqueIndex('payments_authorization_unique').on(t.network, t.asset, t.payer, t.nonce),
+    index('payments_state_idx').on(t.state),
+    index('payments_payer_idx').on(t.payer, t.createdAt),
+  ],
+)
+
+export type Payment = typeof payments.$inferSelect
+export type NewPayment = typeof payments.$inferInsert

@@ -1,0 +1,54 @@
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { Logger } from '../lib/logger'
+
+/** Our own machine-readable error codes (x402 payment reasons live in x402/reasons.ts). */
+export const ErrorCode = {
+  invalidParameter: { status: 400, code: 'invalid_parameter' },
+  invalidPayload: { status: 400, code: 'invalid_payload' },
+  paymentHeaderTooLarge: { status: 400, code: 'payment_header_too_large' },
+  notFound: { status: 404, code: 'not_found' },
+  unknownSymbol: { status: 404, code: 'unknown_symbol' },
+  paymentInProgress: { status: 409, code: 'payment_in_progress' },
+  marketDataUnavailable: { status: 503, code: 'market_data_unavailable' },
+  verificationUnavailable: { status: 503, code: 'verification_unavailable' },
+  settlementPending: { status: 503, code: 'settlement_pending' },
+  internal: { status: 500, code: 'internal_error' },
+} as const satisfies Record<string, { status: ContentfulStatusCode; code: string }>
+
+export type ErrorCode = keyof typeof ErrorCode
+
+/** The one error type handlers and middleware throw; rendered by `renderError` into `{success:false, error, message}`. */
+export class ApiError extends HTTPException {
+  readonly code: string
+  readonly details: Record<string, unknown>
+
+  constructor(kind: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCode[kind].status, { message })
+    this.code = ErrorCode[kind].code
+    this.details = details
+  }
+}
+
+export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
+  return { success: false as const, error: code, message, ...details }
+}
+
+/** app.onError: known errors keep their status; anything else is our fault, logged and answered as a bare 500. */
+export function createErrorRenderer(logger: Logger) {
+  return function renderError(err: Error, c: Context): Response {
+    if (err instanceof ApiError) {
+      return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode)
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode
+      return c.json(
+        errorBody(status >= 500 ? 'internal_error' : 'bad_request', err.message || 'request failed'),
+        status,
+      )
+    }
+    logger.error('unhandled error', { path: c.req.path, error: err.message, stack: err.stack })
+    return c.json(errorBody('internal_error', 'internal error; nothing was charged'), 500)
+  }
+}

@@ -1,0 +1,44 @@
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 }
+/** Field names whose values never reach a log line, whatever the caller passes. */
+const SECRET_FIELD = /key|secret|password|token|authorization|signature|payment-signature|x-payment$/i
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value
+  if (typeof value === 'bigint') return value.toString()
+  if (value instanceof Error) return JSON.stringify(value.message)
+  return JSON.stringify(value)
+}
+
+/** `2026-11-22T23:59:00.000Z INFO message key=value …` lines on stderr (stdout stays for command output). */
+export function createLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Logger {
+  const log = (at: Exclude<LogLevel, 'silent'>, message: string, fields: Record<string, unknown> = {}) => {
+    if (ORDER[at] < ORDER[level]) return
+    const parts = Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(
+        ([k, v]) =>
+          `${k}=${SECRET_FIELD.test(k) && !/^(payTo|tokens?|tokenId)$/i.test(k) ? '[redacted]' : formatValue(v)}`,
+      )
+    write(
+      `${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${message}${parts.length ? ` ${parts.join(' ')}` : ''}`,
+    )
+  }
+  return {
+    debug: (m, f) => log('debug', m, f),
+    info: (m, f) => log('info', m, f),
+    warn: (m, f) => log('warn', m, f),
+    error: (m, f) => log('error', m, f),
+  }
+}

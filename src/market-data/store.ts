@@ -1,0 +1,104 @@
+import type { Db } from '../db/client'
+import {
+  bumpDataVersion,
+  type CandleQuery,
+  countCandles,
+  getAllCandles,
+  getCandles,
+  getCursor,
+  getMeta,
+  latestCandleTime,
+  listTokens,
+  setCursor,
+  setMeta,
+  upsertCandles,
+  upsertTokens,
+} from '../db/queries/market-data'
+import type { NewToken, Token } from '../db/schema'
+import type { Candle, Interval } from './candle'
+
+/** Labels for where the stored data came from; surfaced as `meta.source` on every data response. */
+export type DataSource = 'csv' | 'binance' | 'coinbase' | 'coingecko' | 'synthetic-demo' | 'mixed'
+
+/**
+ * Market data as the catalog sees it: reads through the db queries, plus a data version that every write bumps so
+ * caches keyed on it go stale the moment new data lands.
+ */
+export class MarketStore {
+  private cachedVersion: number | undefined
+  private tokensCache: { version: number; tokens: Token[]; bySymbol: Map<string, Token> } | undefined
+
+  constructor(private readonly db: Db) {}
+
+  async version(): Promise<number> {
+    if (this.cachedVersion === undefined)
+      this.cachedVersion = Number((await getMeta(this.db, 'data_version')) ?? 0)
+    return this.cachedVersion
+  }
+
+  async hasData(): Promise<boolean> {
+    return (await this.version()) > 0 && (await countCandles(this.db, '1d')) > 0
+  }
+
+  async source(): Promise<DataSource> {
+    return ((await getMeta(this.db, 'data_source')) as DataSource | undefined) ?? 'csv'
+  }
+
+  async tokens(): Promise<{ tokens: Token[]; bySymbol: Map<string, Token> }> {
+    const version = await this.version()
+    if (this.tokensCache?.version !== version) {
+      const tokens = await listTokens(this.db)
+      this.tokensCache = { version, tokens, bySymbol: new Map(tokens.map((t) => [t.symbol, t])) }
+    }
+    return this.tokensCache
+  }
+
+  candles(query: CandleQuery): Promise<Candle[]> {
+    return getCandles(this.db, query)
+  }
+
+  allCandles(interval: Interval): Promise<Map<string, Candle[]>> {
+    return getAllCandles(this.db, interval)
+  }
+
+  async latest(symbol: string, interval: Interval = '1d'): Promise<Candle | undefined> {
+    const [candle] = await getCandles(this.db, { symbol, interval, limit: 1 })
+    return candle
+  }
+
+  async asOf(): Promise<string | null> {
+    return latestCandleTime(this.db, '1d')
+  }
+
+  async saveTokens(rows: NewToken[]): Promise<number> {
+    const n = await upsertTokens(this.db, rows)
+    await this.bump()
+    return n
+  }
+
+  async saveCandles(
+    interval: Interval,
+    candles: Candle[],
+    source: Exclude<DataSource, 'mixed'>,
+  ): Promise<number> {
+    if (candles.length === 0) return 0
+    const n = await upsertCandles(this.db, interval, candles, source)
+    const previous = await getMeta(this.db, 'data_source')
+    if (previous !== source)
+      await setMeta(this.db, 'data_source', previous && previous !== source ? 'mixed' : source)
+    await this.bump()
+    return n
+  }
+
+  getCursor(source: string, symbol: string, interval: Interval): Promise<string | null> {
+    return getCursor(this.db, source, symbol, interval)
+  }
+
+  setCursor(source: string, symbol: string, interval: Interval, lastTime: string): Promise<void> {
+    return setCursor(this.db, source, symbol, interval, lastTime)
+  }
+
+  private async bump(): Promise<void> {
+    this.cachedVersion = await bumpDataVersion(this.db)
+  }
+}

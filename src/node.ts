@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { serve } from '@hono/node-server'
+import { createApp } from './app'
+import type { Config } from './config/env'
+import { describeConfig } from './config/env'
+import { openSqliteDb } from './db/client'
+import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
+import { type AnvilInstance, startAnvil } from './devnet/anvil'
+import { setupDevnet } from './devnet/setup'
+import { createLogger } from './lib/logger'
+import { importOhlcvCsv, importTokensCsv } from './market-data/csv-import'
+import { startReconciler } from './payments/reconciler'
+import { createServices } from './services'
+
+export interface RunningNode {
+  url: string
+  rpcUrl: string
+  stop(): Promise<void>
+}
+
+/**
+ * The Node entry: config → (devnet) → SQLite → services → initial data → reconciler → HTTP server.
+ * Returns a handle whose `stop()` closes everything it started, anvil included.
+ */
+export async function startNode(config: Config): Promise<RunningNode> {
+  const logger = createLogger(config.logLevel)
+  logger.debug('config', describeConfig(config))
+  let anvil: AnvilInstance | undefined
+  let rpcUrl = config.rpcUrl
+  if (config.network === 'devnet') {
+    anvil = await startAnvil({ port: config.devnetPort })
+    const setup = await setupDevnet(anvil.rpcUrl)
+    rpcUrl = anvil.rpcUrl
+    logger.info('devnet ready', { rpcUrl, chainId: 8453, setupMs: setup.ms })
+  }
+  if (!rpcUrl) throw new Error('RPC_URL is required')
+
+  const database = openSqliteDb(config.databasePath)
+  const services = createServices({
+    config,
+    db: database.db,
+    rpcUrl,
+    logger,
+    devnetDefaults:
+      config.network === 'devnet'
+        ? { payTo: devnetAccount(0).address, settlerPrivateKey: devnetPrivateKey(0) }
+        : undefined,
+  })
+
+  if (!(await services.market.hasData()) && config.marketDataCsv) {
+    await loadInitialCsv(config, services.market, logger)
+  }
+  if (!(await services.market.hasData())) {
+    logger.warn('no market data loaded: data endpoints answer 503 market_data_unavailable', {
+      hint: 'x402-analytics ingest --csv PATH, or MARKET_DATA_CSV=PATH',
+    })
+  }
+
+  const stopReconciler = startReconciler(
+    { ledger: services.ledger, facilitator: services.facilitator, network: services.network, logger },
+    config.reconcileIntervalMs,
+  )
+  const app = createApp(services)
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve(
+      // Payment headers can be large (smart-wallet signatures); let our own 16 KiB check answer, not Node's 431.
+      {
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.host,
+        serverOptions: { maxHeaderSize: 64 * 1024 },
+      },
+      () => resolve(s),
+    )
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const url = `http://${config.host}:${port}`
+  let stopped = false
+  return {
+    url,
+    rpcUrl,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      stopReconciler()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      database.close()
+      await anvil?.stop()
+    },
+  }
+}
+
+async function loadInitialCsv(
+  config: Config,
+  market: import('./market-data/store').MarketStore,
+  logger: import('./lib/logger').Logger,
+): Promise<void> {
+  const file = config.marketDataCsv!
+  const tokensFile = config.tokensCsv ?? path.join(path.dirname(file), 'tokens.csv')
+  if (existsSync(tokensFile)) {
+    const tokens = await importTokensCsv(market, tokensFile)
+    logger.info('imported tokens', { file: tokensFile, tokens: tokens.tokens })
+  }
+  const summary = await importOhlcvCsv(market, file)
+  logger.info('imported market data', {
+    file,
+    rows: summary.upserted,
+    symbols: summary.symbols,
+    from: summary.firstTime,
+    to: summary.lastTime,
+    skipped: summary.skipped,
+    ms: summary.ms,
+  })
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto'
+import type { Hash } from 'viem'
+import type { Db } from '../db/client'
+import {
+  getPayment,
+  listUnresolvedPayments,
+  recordTxHash,
+  reservePayment,
+  transitionPayment,
+} from '../db/queries/payments'
+import type { Payment, PaymentState } from '../db/schema'
+import type { PaymentAttempt } from '../x402/match'
+
+export interface PaidRequest {
+  method: string
+  route: string
+  requestKey: string
+}
+
+/** What the ledger keeps of a payment so the reconciler can rebuild it without the original request. */
+export interface StoredPayload {
+  x402Version: 1 | 2
+  payload: PaymentAttempt['payload']
+  wire: PaymentAttempt['wire']
+}
+
+export type ReserveOutcome = { ok: true; id: string } | { ok: false; state: PaymentState | 'unknown' }
+
+/**
+ * The payment ledger: one row per (network, asset, payer, nonce), moved through its states only by conditional,
+ * single-statement updates, so concurrent requests carrying the same payment can never both proceed.
+ */
+export class Ledger {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async reserve(attempt: PaymentAttempt, request: PaidRequest): Promise<ReserveOutcome> {
+    const at = this.now()
+    const stored: StoredPayload = {
+      x402Version: attempt.x402Version,
+      payload: attempt.payload,
+      wire: attempt.wire,
+    }
+    const result = await reservePayment(this.db, {
+      id: randomUUID(),
+      network: attempt.offer.network.caip2,
+      asset: attempt.offer.asset.address.toLowerCase(),
+      payer: attempt.payer.toLowerCase(),
+      nonce: attempt.payload.authorization.nonce.toLowerCase(),
+      state: 'reserved',
+      x402Version: attempt.x402Version,
+      scheme: attempt.offer.scheme,
+      method: request.method,
+      route: request.route,
+      requestKey: request.requestKey,
+      amount: attempt.offer.amountAtomic.toString(),
+      assetSymbol: attempt.offer.asset.symbol,
+      usdPrice: attempt.offer.usdPrice,
+      payTo: attempt.offer.payTo.toLowerCase(),
+      validBefore: Number(attempt.payload.authorization.validBefore),
+      payload: JSON.stringify(stored),
+      createdAt: at,
+      updatedAt: at,
+    })
+    if (result.reserved) return { ok: true, id: result.payment.id }
+    return { ok: false, state: result.existing?.state ?? 'unknown' }
+  }
+
+  markVerified(id: string, verifyMs: number) {
+    return transitionPayment(this.db, id, ['reserved'], 'verified', { verifiedAt: this.now(), verifyMs })
+  }
+
+  /** No charge: verification failed, the handler answered >= 400, or verification could not run. */
+  release(id: string, reason: string) {
+    return transitionPayment(this.db, id, ['reserved', 'verified'], 'released', { failureReason: reason })
+  }
+
+  markSettling(id: string, handlerMs: number) {
+    return transitionPayment(this.db, id, ['verified'], 'settling', { handlerMs })
+  }
+
+  recordTxHash(id: string, hash: Hash) {
+    return recordTxHash(this.db, id, hash, this.now())
+  }
+
+  markSettled(id: string, txHash: Hash, fields: { settleMs?: number } = {}) {
+    return transitionPayment(this.db, id, ['settling', 'pending'], 'settled', {
+      txHash,
+      settledAt: this.now(),
+      failureReason: null,
+      ...fields,
+    })
+  }
+
+  markFailed(id: string, reason: string, txHash?: Hash, fields: { settleMs?: number } = {}) {
+    return transitionPayment(this.db, id, ['settling', 'pending'], 'failed', {
+      failureReason: reason,
+      ...(txHash ? { txHash } : {}),
+      ...fields,
+    })
+  }
+
+  markPending(id: string, reason: string, txHash?: Hash, fields: { settleMs?: number } = {}) {
+    return transitionPayment(this.db, id, ['settling'], 'pending', {
+      failureReason: reason,
+      ...(txHash ? { txHash } : {}),
+      ...fields,
+    })
+  }
+
+  get(id: string): Promise<Payment | undefined> {
+    return getPayment(this.db, id)
+  }
+
+  unresolved(staleBefore: number, limit?: number): Promise<Payment[]> {
+    return listUnresolvedPayments(this.db, staleBefore, limit)
+  }
+}

@@ -1,0 +1,77 @@
+import { type Address, createPublicClient, createWalletClient, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { Services } from './app'
+import { Relayer } from './chain/relayer'
+import type { Config } from './config/env'
+import { NETWORKS } from './config/networks'
+import type { Db } from './db/client'
+import { devnetChain } from './devnet/setup'
+import type { Logger } from './lib/logger'
+import { MarketStore } from './market-data/store'
+import { Ledger } from './payments/ledger'
+import { createRemoteFacilitator } from './x402/remote-facilitator'
+import { createSelfFacilitator } from './x402/schemes/exact-eip3009'
+import { resolveExactEip3009 } from './x402/schemes/exact-eip3009/settle'
+
+export interface ServiceOptions {
+  config: Config
+  db: Db
+  /** The RPC to use (the devnet's own URL on NETWORK=devnet). */
+  rpcUrl: string
+  logger: Logger
+  /** Defaults for NETWORK=devnet: account 0 settles and receives. */
+  devnetDefaults?: { payTo: Address; settlerPrivateKey: `0x${string}` }
+}
+
+/** The composition root: every long-lived service, built once per process. */
+export function createServices(options: ServiceOptions): Services {
+  const { config, db, rpcUrl, logger } = options
+  const network = NETWORKS[config.network]
+  const chain = devnetChain(rpcUrl)
+  // One HTTP transport with request batching off: verification runs a handful of calls in parallel.
+  const client = createPublicClient({ chain, transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }) })
+  const payTo = (config.payTo ?? options.devnetDefaults?.payTo) as Address | undefined
+  if (!payTo) throw new Error('PAY_TO is required')
+  const settlerKey = config.settlerPrivateKey ?? options.devnetDefaults?.settlerPrivateKey
+  const receiptTimeoutMs = config.settlementTimeoutMs
+  const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+  let facilitator: Services['facilitator']
+  if (config.facilitatorUrl) {
+    facilitator = createRemoteFacilitator({
+      url: config.facilitatorUrl,
+      resolve: (attempt, txHash) =>
+        resolveExactEip3009(
+          { client, relayer: { send: () => Promise.reject(new Error('read-only')) }, receiptTimeoutMs },
+          attempt,
+          txHash,
+        ),
+    })
+  } else {
+    if (!settlerKey) throw new Error('SETTLER_PRIVATE_KEY or FACILITATOR_URL is required')
+    const account = privateKeyToAccount(settlerKey)
+    const wallet = createWalletClient({
+      chain,
+      account,
+      transport: http(rpcUrl, { timeout: 10_000, retryCount: 0 }),
+    })
+    const relayer = new Relayer(wallet, client)
+    facilitator = createSelfFacilitator({
+      client,
+      relayer,
+      settler: account.address,
+      nowSeconds,
+      clockSkewSeconds: config.clockSkewSeconds,
+      receiptTimeoutMs,
+    })
+  }
+  return {
+    config,
+    network,
+    payTo,
+    market: new MarketStore(db),
+    ledger: new Ledger(db),
+    facilitator,
+    logger,
+  }
+}

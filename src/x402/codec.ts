@@ -1,0 +1,51 @@
+import type { z } from 'zod'
+import { Reason } from './reasons'
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: Reason; message: string }
+
+/** base64(JSON) as x402 headers carry it. */
+export function encodeHeader(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64')
+}
+
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/
+
+/**
+ * Decodes an x402 header (base64 JSON) against a schema. Every failure is a value with a reason and a message that
+ * names what was wrong; nothing here throws on client input.
+ */
+export function decodeHeader<S extends z.ZodType>(
+  raw: string,
+  schema: S,
+  options: { maxBytes: number; headerName: string },
+): DecodeResult<z.infer<S>> {
+  const { maxBytes, headerName } = options
+  if (raw.length > maxBytes) {
+    return {
+      ok: false,
+      reason: Reason.paymentHeaderTooLarge,
+      message: `${headerName} is ${raw.length} bytes; the limit is ${maxBytes}`,
+    }
+  }
+  const trimmed = raw.trim()
+  if (trimmed === '' || !BASE64.test(trimmed)) {
+    return { ok: false, reason: Reason.invalidPayload, message: `${headerName} is not base64` }
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(Buffer.from(trimmed, 'base64').toString('utf8'))
+  } catch {
+    return { ok: false, reason: Reason.invalidPayload, message: `${headerName} is not base64-encoded JSON` }
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue?.path.length ? issue.path.join('.') : 'payload'
+    return {
+      ok: false,
+      reason: Reason.invalidPayload,
+      message: `${headerName}: ${where}: ${issue?.message ?? 'invalid'}`,
+    }
+  }
+  return { ok: true, value: parsed.data }
+}

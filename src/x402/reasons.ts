@@ -1,0 +1,33 @@
+/**
+ * Machine-readable reasons we answer with. Where x402 (v1 `ErrorReasons`, @x402/evm 2.27 `errors.ts`) has a code for
+ * the case we use it character for character; the rest are ours and say so.
+ */
+export const Reason = {
+  // x402 codes
+  invalidPayload: 'invalid_payload',
+  invalidX402Version: 'invalid_x402_version',
+  invalidScheme: 'invalid_exact_evm_scheme',
+  networkMismatch: 'invalid_exact_evm_network_mismatch',
+  requirementsMismatch: 'invalid_payment_requirements',
+  recipientMismatch: 'invalid_exact_evm_recipient_mismatch',
+  valueMismatch: 'invalid_exact_evm_payload_authorization_value_mismatch',
+  validAfter: 'invalid_exact_evm_payload_authorization_valid_after',
+  validBefore: 'invalid_exact_evm_payload_authorization_valid_before',
+  invalidSignature: 'invalid_exact_evm_signature',
+  undeployedSmartWallet: 'invalid_exact_evm_payload_undeployed_smart_wallet',
+  nonceAlreadyUsed: 'invalid_exact_evm_nonce_already_used',
+  insufficientBalance: 'invalid_exact_evm_insufficient_balance',
+  simulationFailed: 'invalid_exact_evm_transaction_simulation_failed',
+  transactionFailed: 'invalid_exact_evm_transaction_failed',
+  transferEventMismatch: 'invalid_exact_evm_transfer_event_mismatch',
+  settlementPending: 'settlement_pending',
+  unexpectedVerifyError: 'unexpected_verify_error',
+  unexpectedSettleError: 'unexpected_settle_error',
+  // ours
+  paymentRequired: 'payment_required',
+  paymentHeaderTooLarge: 'payment_header_too_large',
+  paymentInProgress: 'payment_in_progress',
+  verificationUnavailable: 'verification_unavailable',
+} as const
+
+export type Reason = (typeof Reason)[keyof typeof Reason]

@@ -1,0 +1,170 @@
+import {
+  type Address,
+  type Hash,
+  type PublicClient,
+  parseEventLogs,
+  type TransactionReceipt,
+  WaitForTransactionReceiptTimeoutError,
+} from 'viem'
+import { eip3009Abi, erc20Abi } from '../../../chain/abis'
+import { ChainUnavailableError } from '../../../chain/errors'
+import type { Relayer } from '../../../chain/relayer'
+import type { ResolveOutcome, SettleHooks, SettleOutcome } from '../../facilitator'
+import type { PaymentAttempt } from '../../match'
+import { Reason } from '../../reasons'
+
+export interface Eip3009SettleDeps {
+  client: Pick<
+    PublicClient,
+    | 'waitForTransactionReceipt'
+    | 'getTransactionReceipt'
+    | 'readContract'
+    | 'getContractEvents'
+    | 'getBlockNumber'
+  >
+  relayer: Pick<Relayer, 'send'>
+  receiptTimeoutMs: number
+  /** How far back (in blocks) to look for an AuthorizationUsed event when resolving. */
+  logLookbackBlocks?: bigint
+}
+
+/** True when the receipt carries the ERC-20 Transfer(from -> payTo, value) this payment promised. */
+export function hasMatchingTransfer(receipt: TransactionReceipt, attempt: PaymentAttempt): boolean {
+  const auth = attempt.payload.authorization
+  const transfers = parseEventLogs({ abi: erc20Abi, eventName: 'Transfer', logs: receipt.logs })
+  return transfers.some(
+    (log) =>
+      log.address.toLowerCase() === attempt.offer.asset.address.toLowerCase() &&
+      log.args.from.toLowerCase() === auth.from.toLowerCase() &&
+      log.args.to.toLowerCase() === attempt.offer.payTo.toLowerCase() &&
+      log.args.value === BigInt(auth.value),
+  )
+}
+
+/**
+ * Broadcasts `transferWithAuthorization` through the relayer (hash stored via `hooks.onTxHash` before broadcast),
+ * waits for the receipt up to `receiptTimeoutMs`, and requires the matching Transfer event. A receipt timeout is
+ * `pending`, never `failed`: the reconciler decides it later.
+ */
+export async function settleExactEip3009(
+  deps: Eip3009SettleDeps,
+  attempt: PaymentAttempt,
+  hooks: SettleHooks,
+): Promise<SettleOutcome> {
+  const auth = attempt.payload.authorization
+  const sent = await deps.relayer.send(
+    {
+      address: attempt.offer.asset.address,
+      abi: eip3009Abi,
+      functionName: 'transferWithAuthorization',
+      args: [
+        auth.from as Address,
+        auth.to as Address,
+        BigInt(auth.value),
+        BigInt(auth.validAfter),
+        BigInt(auth.validBefore),
+        auth.nonce as Hash,
+        attempt.payload.signature as `0x${string}`,
+      ],
+    },
+    hooks.onTxHash,
+  )
+  if (sent.status === 'rejected') {
+    // Someone may have used this authorization first (a front-run still pays us): ask the chain before failing.
+    const resolved = await resolveExactEip3009(deps, attempt, null)
+    if (resolved.status === 'settled') return resolved
+    return {
+      status: 'failed',
+      reason: Reason.transactionFailed,
+      message: `settlement rejected: ${sent.reason}`,
+    }
+  }
+  if (sent.status === 'unknown') return { status: 'pending', txHash: sent.hash, message: sent.error }
+
+  let receipt: TransactionReceipt
+  try {
+    receipt = await deps.client.waitForTransactionReceipt({ hash: sent.hash, timeout: deps.receiptTimeoutMs })
+  } catch (error) {
+    if (error instanceof WaitForTransactionReceiptTimeoutError) {
+      return { status: 'pending', txHash: sent.hash, message: 'no receipt within the settlement timeout' }
+    }
+    return {
+      status: 'pending',
+      txHash: sent.hash,
+      message: new ChainUnavailableError('receipt', { cause: error }).message,
+    }
+  }
+  if (receipt.status === 'success' && hasMatchingTransfer(receipt, attempt))
+    return { status: 'settled', txHash: sent.hash }
+  const resolved = await resolveExactEip3009(deps, attempt, null)
+  if (resolved.status === 'settled') return resolved
+  if (receipt.status === 'success') {
+    return {
+      status: 'failed',
+      reason: Reason.transferEventMismatch,
+      message: 'no matching Transfer event',
+      txHash: sent.hash,
+    }
+  }
+  return {
+    status: 'failed',
+    reason: Reason.transactionFailed,
+    message: 'settlement transaction reverted',
+    txHash: sent.hash,
+  }
+}
+
+/**
+ * Decides a payment from the chain alone: our receipt if there is one, else whoever used the authorization
+ * (AuthorizationUsed event) and whether that transaction moved the promised Transfer to us.
+ */
+export async function resolveExactEip3009(
+  deps: Eip3009SettleDeps,
+  attempt: PaymentAttempt,
+  txHash: Hash | null,
+): Promise<ResolveOutcome> {
+  const auth = attempt.payload.authorization
+  const token = attempt.offer.asset.address
+  try {
+    if (txHash) {
+      const receipt = await deps.client.getTransactionReceipt({ hash: txHash }).catch(() => null)
+      if (receipt?.status === 'success' && hasMatchingTransfer(receipt, attempt))
+        return { status: 'settled', txHash }
+    }
+    const used = await deps.client.readContract({
+      address: token,
+      abi: eip3009Abi,
+      functionName: 'authorizationState',
+      args: [auth.from as Address, auth.nonce as Hash],
+    })
+    if (!used) {
+      const expired = BigInt(auth.validBefore) <= BigInt(Math.floor(Date.now() / 1000))
+      return expired
+        ? { status: 'failed', reason: 'authorization_expired_unsettled' }
+        : { status: 'unresolved' }
+    }
+    const latest = await deps.client.getBlockNumber()
+    const lookback = deps.logLookbackBlocks ?? 10_000n
+    const events = await deps.client.getContractEvents({
+      address: token,
+      abi: eip3009Abi,
+      eventName: 'AuthorizationUsed',
+      args: { authorizer: auth.from as Address, nonce: auth.nonce as Hash },
+      fromBlock: latest > lookback ? latest - lookback : 0n,
+      toBlock: latest,
+    })
+    for (const event of events) {
+      if (!event.transactionHash) continue
+      const receipt = await deps.client.getTransactionReceipt({ hash: event.transactionHash })
+      if (receipt.status === 'success' && hasMatchingTransfer(receipt, attempt)) {
+        return { status: 'settled', txHash: event.transactionHash }
+      }
+    }
+    // Used, but not by a transfer to us (e.g. canceled): this payment will never arrive.
+    return events.length > 0
+      ? { status: 'failed', reason: 'authorization_used_elsewhere' }
+      : { status: 'unresolved' }
+  } catch (error) {
+    throw new ChainUnavailableError('settlement resolution', { cause: error })
+  }
+}
