@@ -83,7 +83,6 @@ export async function setupDevnet(rpcUrl: string): Promise<DevnetSetupResult> {
   const hashes: Hex[] = []
   for (const index of PAYER_INDEXES) {
     const payer = devnetAccount(index).address
-    await test.setBalance({ address: payer, value: DEVNET_FUNDING.eth })
     hashes.push(
       await wallet.writeContract({
         address: network.usdc.address,
@@ -113,6 +112,10 @@ export async function setupDevnet(rpcUrl: string): Promise<DevnetSetupResult> {
   for (const hash of hashes) {
     const receipt = await test.waitForTransactionReceipt({ hash })
     if (receipt.status !== 'success') throw new Error(`devnet setup transaction ${hash} reverted`)
+  }
+  // Last, so the approvals' gas does not leave payers short of the documented 10 ETH.
+  for (const index of PAYER_INDEXES) {
+    await test.setBalance({ address: devnetAccount(index).address, value: DEVNET_FUNDING.eth })
   }
   return {
     usdc: network.usdc.address,

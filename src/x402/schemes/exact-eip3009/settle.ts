@@ -143,7 +143,7 @@ export async function resolveExactEip3009(
         ? { status: 'failed', reason: 'authorization_expired_unsettled' }
         : { status: 'unresolved' }
     }
-    const latest = await deps.client.getBlockNumber()
+    const latest = await deps.client.getBlockNumber({ cacheTime: 0 })
     const lookback = deps.logLookbackBlocks ?? 10_000n
     const events = await deps.client.getContractEvents({
       address: token,
@@ -151,7 +151,7 @@ export async function resolveExactEip3009(
       eventName: 'AuthorizationUsed',
       args: { authorizer: auth.from as Address, nonce: auth.nonce as Hash },
       fromBlock: latest > lookback ? latest - lookback : 0n,
-      toBlock: latest,
+      toBlock: 'latest',
     })
     for (const event of events) {
       if (!event.transactionHash) continue
