@@ -26,6 +26,7 @@ export type DataSource = 'csv' | 'binance' | 'coinbase' | 'coingecko' | 'synthet
  */
 export class MarketStore {
   private cachedVersion: number | undefined
+  private hasDataCache: { version: number; value: boolean } | undefined
   private tokensCache: { version: number; tokens: Token[]; bySymbol: Map<string, Token> } | undefined
 
   constructor(private readonly db: Db) {}
@@ -37,7 +38,11 @@ export class MarketStore {
   }
 
   async hasData(): Promise<boolean> {
-    return (await this.version()) > 0 && (await countCandles(this.db, '1d')) > 0
+    const version = await this.version()
+    if (this.hasDataCache?.version !== version) {
+      this.hasDataCache = { version, value: version > 0 && (await countCandles(this.db, '1d')) > 0 }
+    }
+    return this.hasDataCache.value
   }
 
   async source(): Promise<DataSource> {

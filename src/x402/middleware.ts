@@ -51,7 +51,12 @@ export function requestKey(c: Context): string {
   return `${c.req.method} ${url.pathname}?${new URLSearchParams(params).toString()}`
 }
 
-function resourceFor(c: Context, endpoint: Endpoint, config: Config): ResourceDescription {
+function resourceFor(
+  c: Context,
+  endpoint: Endpoint,
+  config: Config,
+  queryParams: Record<string, string>,
+): ResourceDescription {
   const url = new URL(c.req.url)
   const base = config.publicUrl ? config.publicUrl.replace(/\/$/, '') : url.origin
   return {
@@ -59,7 +64,7 @@ function resourceFor(c: Context, endpoint: Endpoint, config: Config): ResourceDe
     description: endpoint.description,
     mimeType: 'application/json',
     outputSchema: {
-      input: { type: 'http', method: 'GET', discoverable: true, queryParams: queryParamsOf(endpoint) },
+      input: { type: 'http', method: 'GET', discoverable: true, queryParams },
       output: { type: 'json', envelope: '{success, message, length, data, meta}' },
     },
   }
@@ -116,6 +121,7 @@ export function paymentGate(
   const usdPrice = tierPriceUsd(deps.config, endpoint.tier)
   if (usdPrice === null) throw new Error(`paymentGate: ${endpoint.path} is free`)
   const { config, ledger, facilitator, logger } = deps
+  const queryParams = queryParamsOf(endpoint)
   const offers = buildOffers({
     network: deps.network,
     payTo: deps.payTo,
@@ -129,7 +135,7 @@ export function paymentGate(
         hint: 'run `x402-analytics ingest --csv PATH` or set MARKET_DATA_CSV, then retry',
       })
     }
-    const resource = resourceFor(c, endpoint, config)
+    const resource = resourceFor(c, endpoint, config, queryParams)
     const v2Header = c.req.header(PAYMENT_HEADER_V2)
     const v1Header = c.req.header(PAYMENT_HEADER_V1)
     if (!v2Header && !v1Header) {

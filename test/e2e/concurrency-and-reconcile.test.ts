@@ -180,3 +180,17 @@ describe('settlement that outlives the request', () => {
     }
   })
 })
+
+describe('fail closed', () => {
+  it('when the chain cannot be asked, the paid data is not served and the reservation is released', async () => {
+    const ctx = await createTestContext({ rpcUrl: 'http://127.0.0.1:9' })
+    const payment = await signUsdcAuthorization(devnetAccount(1))
+    const res = await ctx.app.request(PATH, { headers: { 'PAYMENT-SIGNATURE': v2Header(payment) } })
+    expect(res.status).toBe(503)
+    const body = (await res.json()) as { error: string; data?: unknown }
+    expect(body.error).toBe('verification_unavailable')
+    expect(body.data).toBeUndefined()
+    expect(await ctx.payments()).toMatchObject([{ state: 'released', failureReason: 'verification_unavailable' }])
+    ctx.close()
+  })
+})
