@@ -10,6 +10,7 @@ import { type AnvilInstance, startAnvil } from './devnet/anvil'
 import { setupDevnet } from './devnet/setup'
 import { createLogger } from './lib/logger'
 import { importOhlcvCsv, importTokensCsv } from './market-data/csv-import'
+import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
 import { startReconciler } from './payments/reconciler'
 import { createServices } from './services'
 
@@ -51,6 +52,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
   if (!(await services.market.hasData()) && config.marketDataCsv) {
     await loadInitialCsv(config, services.market, logger)
   }
+  if (!(await services.market.hasData()) && config.network === 'devnet' && config.marketData.firstRunIngest) {
+    await firstRunIngest({ store: services.market, logger, urls: config.marketData.urls })
+  }
   if (!(await services.market.hasData())) {
     logger.warn('no market data loaded: data endpoints answer 503 market_data_unavailable', {
       hint: 'x402-analytics ingest --csv PATH, or MARKET_DATA_CSV=PATH',
@@ -61,6 +65,16 @@ export async function startNode(config: Config): Promise<RunningNode> {
     { ledger: services.ledger, facilitator: services.facilitator, network: services.network, logger },
     config.reconcileIntervalMs,
   )
+  const stopScheduler =
+    config.marketData.refreshMinutes > 0
+      ? startMarketDataScheduler({
+          store: services.market,
+          logger,
+          source: config.marketData.source,
+          intervalMs: config.marketData.refreshMinutes * 60_000,
+          urls: config.marketData.urls,
+        })
+      : () => {}
   const app = createApp(services)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve(
@@ -85,6 +99,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       if (stopped) return
       stopped = true
       stopReconciler()
+      stopScheduler()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       database.close()
       await anvil?.stop()

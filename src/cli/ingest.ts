@@ -2,56 +2,130 @@ import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { parseEnv } from '../config/env'
 import { openSqliteDb } from '../db/client'
+import { Interval } from '../market-data/candle'
 import { importOhlcvCsv, importTokensCsv } from '../market-data/csv-import'
+import { DEFAULT_UNIVERSE } from '../market-data/default-universe'
+import { ingestCandles, ingestCoinGeckoMarkets } from '../market-data/ingestion'
 import { MarketStore } from '../market-data/store'
 import { progressBar } from './progress'
 
-export const ingestHelp = `Usage: x402-analytics ingest --csv PATH [--tokens PATH]
+export const ingestHelp = `Usage: x402-analytics ingest [--source binance|coinbase|coingecko|csv] [options]
 
-Imports market data into the database at DATABASE_PATH (default ./data/x402-analytics.db).
-  --csv PATH      OHLCV CSV: symbol,date,open,high,low,close,volume,market_cap (daily) or with timestamp (hourly)
-  --tokens PATH   token metadata CSV (symbol,name,category,…); tokens.csv next to --csv is used when present
-Re-running is safe: rows are upserted by (symbol, time).`
+Imports market data into the database at DATABASE_PATH (default ./data/x402-analytics.db). Re-running is safe:
+rows are upserted by (symbol, time), and exchange ingestion resumes from each symbol's cursor.
+
+  --source S       binance (default), coinbase, coingecko (market caps + supply), or csv
+  --symbols LIST   comma list (default: the ~30-asset default universe; for coingecko: every stored token)
+  --interval I     1d (default) or 1h
+  --since DATE     first bar to fetch (default: 400 days ago for 1d, 30 days ago for 1h)
+  --until DATE     last bar to fetch (default: now)
+  --csv PATH       OHLCV CSV (implies --source csv): symbol,date|timestamp,open,high,low,close,volume,market_cap
+  --tokens PATH    token metadata CSV (symbol,name,category,…); tokens.csv next to --csv is used when present
+
+Examples:
+  x402-analytics ingest --csv ../shared/data/daily_ohlcv.csv
+  x402-analytics ingest --source binance --symbols BTC,ETH --interval 1h --since 2026-01-01`
 
 export async function ingestCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      source: { type: 'string' },
+      symbols: { type: 'string' },
+      interval: { type: 'string', default: '1d' },
+      since: { type: 'string' },
+      until: { type: 'string' },
       csv: { type: 'string', multiple: true },
       tokens: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help || !values.csv?.length) {
+  const source = values.source ?? (values.csv?.length ? 'csv' : 'binance')
+  if (values.help) {
     console.log(ingestHelp)
-    if (!values.help) process.exitCode = 2
     return
   }
+  const fail = (message: string) => {
+    console.error(`${message}\n\n${ingestHelp}`)
+    process.exitCode = 2
+  }
+  if (!['binance', 'coinbase', 'coingecko', 'csv'].includes(source)) return fail(`unknown --source ${source}`)
+  if (source === 'csv' && !values.csv?.length) return fail('--source csv needs --csv PATH')
+  const interval = Interval.safeParse(values.interval)
+  if (!interval.success) return fail('--interval must be 1d or 1h')
+
   const config = parseEnv(process.env)
   const database = openSqliteDb(config.databasePath)
   const store = new MarketStore(database.db)
   try {
-    for (const file of values.csv) {
-      if (!existsSync(file)) throw new Error(`no such file: ${file}`)
-      const tokensFile = values.tokens ?? file.replace(/[^/\\]+$/, 'tokens.csv')
-      if (existsSync(tokensFile)) {
-        const t = await importTokensCsv(store, tokensFile)
-        console.log(
-          `tokens: ${t.tokens} upserted from ${tokensFile}${t.skipped ? ` (${t.skipped} skipped)` : ''}`,
-        )
-      }
-      const bar = progressBar(`importing ${file}`)
-      const summary = await importOhlcvCsv(store, file, {
-        onProgress: (p) => bar.update(p.bytesRead / p.totalBytes, `${p.rows.toLocaleString()} rows`),
-      })
-      bar.done()
+    if (source === 'csv') return await importCsvFiles(store, values.csv ?? [], values.tokens)
+    const symbols = values.symbols
+      ? values.symbols
+          .split(',')
+          .map((s) => s.trim().toUpperCase())
+          .filter(Boolean)
+      : source === 'coingecko'
+        ? (await store.tokens()).tokens.map((t) => t.symbol)
+        : DEFAULT_UNIVERSE.map((a) => a.symbol)
+    if (source === 'coingecko') {
+      const result = await ingestCoinGeckoMarkets(store, symbols, config.marketData.urls)
       console.log(
-        `${summary.interval} candles: ${summary.upserted.toLocaleString()} upserted for ${summary.symbols} symbols, ` +
-          `${summary.firstTime} → ${summary.lastTime}, ${summary.skipped} skipped, ${(summary.ms / 1000).toFixed(1)} s`,
+        `coingecko: ${result.markets} market snapshots, market cap filled on ${result.updated} latest daily bars`,
       )
-      for (const error of summary.errors) console.log(`  skipped: ${error}`)
+      return
     }
+    const defaultDays = interval.data === '1d' ? 400 : 30
+    const since = values.since ?? new Date(Date.now() - defaultDays * 86_400_000).toISOString().slice(0, 10)
+    const bar = progressBar(`${source} ${interval.data}`)
+    const summary = await ingestCandles({
+      store,
+      source: source as 'binance' | 'coinbase',
+      symbols,
+      interval: interval.data,
+      since,
+      until: values.until,
+      urls: config.marketData.urls,
+      onProgress: (e) =>
+        bar.update(
+          (e.index + (e.phase === 'page' ? 0.5 : 1)) / e.total,
+          `${e.symbol} ${e.candles} bars${e.lastTime ? ` → ${e.lastTime}` : ''}${e.phase === 'error' ? ' (failed)' : ''}`,
+        ),
+    })
+    bar.done()
+    console.log(
+      `${source} ${interval.data}: ${summary.candles.toLocaleString()} candles for ${summary.symbols} symbols in ` +
+        `${summary.pages} pages (${summary.inserted} new, ${summary.updated} updated), ${(summary.durationMs / 1000).toFixed(1)} s`,
+    )
+    for (const error of summary.errors) console.log(`  error: ${error.message}`)
+    if (summary.errors.length === summary.symbols) process.exitCode = 1
   } finally {
     database.close()
+  }
+}
+
+async function importCsvFiles(
+  store: MarketStore,
+  files: string[],
+  tokens: string | undefined,
+): Promise<void> {
+  for (const file of files) {
+    if (!existsSync(file)) throw new Error(`no such file: ${file}`)
+    const tokensFile = tokens ?? file.replace(/[^/\\]+$/, 'tokens.csv')
+    if (existsSync(tokensFile)) {
+      const t = await importTokensCsv(store, tokensFile)
+      console.log(
+        `tokens: ${t.tokens} upserted from ${tokensFile}${t.skipped ? ` (${t.skipped} skipped)` : ''}`,
+      )
+    }
+    const bar = progressBar(`importing ${file}`)
+    const summary = await importOhlcvCsv(store, file, {
+      onProgress: (p) => bar.update(p.bytesRead / p.totalBytes, `${p.rows.toLocaleString()} rows`),
+    })
+    bar.done()
+    console.log(
+      `${summary.interval} candles: ${summary.upserted.toLocaleString()} upserted (${summary.inserted.toLocaleString()} new) for ${summary.symbols} symbols, ` +
+        `${summary.firstTime} → ${summary.lastTime}, ${summary.skipped} skipped, ${(summary.ms / 1000).toFixed(1)} s`,
+    )
+    for (const error of summary.errors) console.log(`  skipped: ${error}`)
   }
 }

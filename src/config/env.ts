@@ -31,6 +31,15 @@ export const EnvSchema = z
     DATABASE_PATH: z.string().default('./data/x402-analytics.db'),
     MARKET_DATA_CSV: optionalString,
     TOKENS_CSV: optionalString,
+    MARKET_DATA_SOURCE: z.enum(['binance', 'coinbase']).default('binance'),
+    MARKET_DATA_REFRESH_MINUTES: z.coerce.number().int().min(0).default(60),
+    FIRST_RUN_INGEST: z
+      .enum(['true', 'false', '1', '0'])
+      .default('true')
+      .transform((v) => v === 'true' || v === '1'),
+    BINANCE_BASE_URL: optionalString.pipe(z.url().optional()),
+    COINBASE_BASE_URL: optionalString.pipe(z.url().optional()),
+    COINGECKO_BASE_URL: optionalString.pipe(z.url().optional()),
     TMAI_USD: decimalUsd.default('0.0007'),
     PRICE_TIER1_USD: decimalUsd.default('0.017'),
     PRICE_TIER2_USD: decimalUsd.default('0.034'),
@@ -73,6 +82,14 @@ export interface Config {
   databasePath: string
   marketDataCsv: string | undefined
   tokensCsv: string | undefined
+  marketData: {
+    source: 'binance' | 'coinbase'
+    /** 0 disables the refresh scheduler. */
+    refreshMinutes: number
+    /** Devnet only: ingest a default universe (or synthesise demo data offline) when the store is empty. */
+    firstRunIngest: boolean
+    urls: { binance?: string; coinbase?: string; coingecko?: string }
+  }
   tmaiUsd: string
   tierPricesUsd: { tier1: string; tier2: string; tier3: string }
   maxTimeoutSeconds: number
@@ -113,6 +130,16 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     databasePath: env.DATABASE_PATH,
     marketDataCsv: env.MARKET_DATA_CSV,
     tokensCsv: env.TOKENS_CSV,
+    marketData: {
+      source: env.MARKET_DATA_SOURCE,
+      refreshMinutes: env.MARKET_DATA_REFRESH_MINUTES,
+      firstRunIngest: env.FIRST_RUN_INGEST,
+      urls: {
+        binance: env.BINANCE_BASE_URL,
+        coinbase: env.COINBASE_BASE_URL,
+        coingecko: env.COINGECKO_BASE_URL,
+      },
+    },
     tmaiUsd: env.TMAI_USD,
     tierPricesUsd: { tier1: env.PRICE_TIER1_USD, tier2: env.PRICE_TIER2_USD, tier3: env.PRICE_TIER3_USD },
     maxTimeoutSeconds: env.MAX_TIMEOUT_SECONDS,

@@ -16,6 +16,8 @@ export interface CsvImportSummary {
   interval: Interval
   rows: number
   upserted: number
+  /** Of `upserted`, rows that did not exist before. */
+  inserted: number
   skipped: number
   symbols: number
   firstTime: string | null
@@ -94,6 +96,7 @@ export async function importOhlcvCsv(
     interval: '1d',
     rows: 0,
     upserted: 0,
+    inserted: 0,
     skipped: 0,
     symbols: 0,
     firstTime: null,
@@ -103,7 +106,8 @@ export async function importOhlcvCsv(
   }
   const flush = async () => {
     if (batch.length === 0 || !interval) return
-    summary.upserted += await store.saveCandles(interval, batch, 'csv')
+    summary.inserted += await store.saveCandles(interval, batch, 'csv')
+    summary.upserted += batch.length
     batch = []
     options.onProgress?.({ rows: summary.rows, bytesRead, totalBytes })
   }

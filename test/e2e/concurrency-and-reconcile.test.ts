@@ -190,7 +190,9 @@ describe('fail closed', () => {
     const body = (await res.json()) as { error: string; data?: unknown }
     expect(body.error).toBe('verification_unavailable')
     expect(body.data).toBeUndefined()
-    expect(await ctx.payments()).toMatchObject([{ state: 'released', failureReason: 'verification_unavailable' }])
+    expect(await ctx.payments()).toMatchObject([
+      { state: 'released', failureReason: 'verification_unavailable' },
+    ])
     ctx.close()
   })
 })

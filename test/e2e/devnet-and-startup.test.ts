@@ -99,6 +99,7 @@ describe('npm start on a fresh machine', () => {
         DEVNET_PORT: String(await freePort()),
         DATABASE_PATH: path.join(dir, 'db.sqlite'),
         LOG_LEVEL: 'silent',
+        FIRST_RUN_INGEST: 'false',
       }),
     )
     try {
@@ -133,9 +134,11 @@ describe('npm start on a fresh machine', () => {
         )
       const first = run()
       expect(first).toMatch(/tokens: 85 upserted/)
-      expect(first).toMatch(/1d candles: 62,755 upserted for 81 symbols, 2024-01-10 → 2026-03-18, 0 skipped/)
+      expect(first).toMatch(
+        /1d candles: 62,755 upserted \(62,755 new\) for 81 symbols, 2024-01-10 → 2026-03-18, 0 skipped/,
+      )
       const second = run()
-      expect(second).toMatch(/62,755 upserted for 81 symbols/)
+      expect(second).toMatch(/62,755 upserted \(0 new\) for 81 symbols/)
       const count = execFileSync(
         'node',
         [

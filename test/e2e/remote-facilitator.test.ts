@@ -24,9 +24,11 @@ const calls: string[] = []
 
 beforeAll(async () => {
   devnet = await startTestDevnet()
-  const gas = createWalletClient({ account: devnetAccount(9), chain: devnet.chain, transport: http(devnet.rpcUrl) }).extend(
-    publicActions,
-  )
+  const gas = createWalletClient({
+    account: devnetAccount(9),
+    chain: devnet.chain,
+    transport: http(devnet.rpcUrl),
+  }).extend(publicActions)
   const facilitator = new x402Facilitator()
   registerExactEvmScheme(facilitator, {
     signer: toFacilitatorEvmSigner(Object.assign(gas, { address: gas.account.address }) as never),
@@ -66,7 +68,9 @@ describe('FACILITATOR_URL: verify and settle through a remote x402 facilitator',
     const settlement = decodePaymentResponseHeader(res.headers.get('payment-response')!)
     expect(settlement.success).toBe(true)
     expect(await devnet.usdcBalance(payer.address)).toBe(before - 17_000n)
-    expect(await ctx.payments({ payer: payer.address })).toMatchObject([{ state: 'settled', txHash: settlement.transaction }])
+    expect(await ctx.payments({ payer: payer.address })).toMatchObject([
+      { state: 'settled', txHash: settlement.transaction },
+    ])
     expect(calls).toEqual(['verify', 'settle'])
   })
 
@@ -76,21 +80,30 @@ describe('FACILITATOR_URL: verify and settle through a remote x402 facilitator',
     const res = await wrapFetchV1(fetch, wallet as never)(`${server.url}/v1/daily-ohlcv?symbol=BTC&limit=2`)
     expect(res.status).toBe(200)
     const settlement = decodeXPaymentResponse(res.headers.get('x-payment-response')!)
-    expect(await ctx.payments({ payer: payer.address })).toMatchObject([{ state: 'settled', txHash: settlement.transaction }])
+    expect(await ctx.payments({ payer: payer.address })).toMatchObject([
+      { state: 'settled', txHash: settlement.transaction },
+    ])
   })
 
   it('a replay is stopped by our ledger before the facilitator is even asked', async () => {
     const payment = await signUsdcAuthorization(devnetAccount(3))
-    const first = await ctx.app.request('/v1/daily-ohlcv?symbol=ETH', { headers: { 'PAYMENT-SIGNATURE': v2Header(payment) } })
+    const first = await ctx.app.request('/v1/daily-ohlcv?symbol=ETH', {
+      headers: { 'PAYMENT-SIGNATURE': v2Header(payment) },
+    })
     expect(first.status).toBe(200)
     calls.length = 0
-    const again = await ctx.app.request('/v1/daily-ohlcv?symbol=ETH', { headers: { 'PAYMENT-SIGNATURE': v2Header(payment) } })
+    const again = await ctx.app.request('/v1/daily-ohlcv?symbol=ETH', {
+      headers: { 'PAYMENT-SIGNATURE': v2Header(payment) },
+    })
     expect(again.status).toBe(402)
     expect(calls).toEqual([])
   })
 
   it('fails closed when the facilitator is unreachable: 503 and nothing served or charged', async () => {
-    const down = await createTestContext({ rpcUrl: devnet.rpcUrl, env: { FACILITATOR_URL: 'http://127.0.0.1:9' } })
+    const down = await createTestContext({
+      rpcUrl: devnet.rpcUrl,
+      env: { FACILITATOR_URL: 'http://127.0.0.1:9' },
+    })
     const payer = devnetAccount(4)
     const before = await devnet.usdcBalance(payer.address)
     const res = await down.app.request('/v1/daily-ohlcv?symbol=ETH', {

@@ -133,9 +133,12 @@ export async function getAllCandles(db: Db, interval: Interval): Promise<Map<str
   return bySymbol
 }
 
-export async function countCandles(db: Db, interval: Interval): Promise<number> {
+export async function countCandles(db: Db, interval: Interval, symbol?: string): Promise<number> {
   const table = tableFor(interval)
-  const [row] = await db.select({ n: count() }).from(table)
+  const [row] = await db
+    .select({ n: count() })
+    .from(table)
+    .where(symbol ? eq(table.symbol, symbol) : undefined)
   return row?.n ?? 0
 }
 
