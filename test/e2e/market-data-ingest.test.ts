@@ -16,7 +16,7 @@ const run = promisify(execFile)
 const DAY = 86_400_000
 
 /** Binance kline rows (the real array-of-arrays format) for `days` UTC days ending 2026-03-10. */
-function klines(base: number, days: number) {
+function klines(base: number, days: number): [number, ...unknown[]][] {
   const end = Date.parse('2026-03-10T00:00:00Z')
   return Array.from({ length: days }, (_, i) => {
     const open = end - (days - 1 - i) * DAY
