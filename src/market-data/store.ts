@@ -81,13 +81,19 @@ export class MarketStore {
     return n
   }
 
+  /** Upserts candles; returns how many were new rows (the rest updated existing bars). */
   async saveCandles(
     interval: Interval,
     candles: Candle[],
     source: Exclude<DataSource, 'mixed'>,
   ): Promise<number> {
     if (candles.length === 0) return 0
-    const n = await upsertCandles(this.db, interval, candles, source)
+    const symbols = new Set(candles.map((c) => c.symbol))
+    const [only] = symbols
+    const countRows = () => countCandles(this.db, interval, symbols.size === 1 ? only : undefined)
+    const before = await countRows()
+    await upsertCandles(this.db, interval, candles, source)
+    const n = (await countRows()) - before
     const previous = await getMeta(this.db, 'data_source')
     if (previous !== source)
       await setMeta(this.db, 'data_source', previous && previous !== source ? 'mixed' : source)
