@@ -3,6 +3,7 @@ import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import type { Address } from 'viem'
 import { catalog } from './catalog'
+import { ResultCache } from './catalog/result-cache'
 import type { Endpoint } from './catalog/types'
 import type { Config } from './config/env'
 import type { NetworkConfig } from './config/networks'
@@ -29,6 +30,7 @@ type AppEnv = { Variables: PaymentVariables & { requestId: string } }
 export function createApp(services: Services, endpoints: readonly Endpoint[] = catalog): Hono<AppEnv> {
   const { config, logger, market } = services
   const app = new Hono<AppEnv>()
+  const cache = new ResultCache<object>()
 
   app.use(requestId())
   app.use(
@@ -88,19 +90,23 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
           throw new ApiError('invalidParameter', parsed.message, { parameter: parsed.parameter })
         input = parsed.value
       }
-      const result = await endpoint.run(input, { market, config })
-      return c.json({
-        success: true,
-        message: result.message ?? 'ok',
-        length: result.data.length,
-        data: result.data,
-        meta: {
-          asOf: await market.asOf(),
-          source: await market.source(),
-          ...(endpoint.methodology ? { methodology: endpoint.methodology } : {}),
-          ...result.meta,
-        },
+      const version = await market.version()
+      const body = await cache.getOrCompute(ResultCache.key(endpoint.path, input, version), async () => {
+        const result = await endpoint.run(input, { market, config })
+        return {
+          success: true,
+          message: result.message ?? 'ok',
+          length: result.data.length,
+          data: result.data,
+          meta: {
+            asOf: await market.asOf(),
+            source: await market.source(),
+            ...(endpoint.methodology ? { methodology: endpoint.methodology } : {}),
+            ...result.meta,
+          },
+        }
       })
+      return c.json(body)
     }
     if (endpoint.tier === 'free') app.get(endpoint.path, handler)
     else app.get(endpoint.path, paymentGate(endpoint, services), handler)

@@ -26,6 +26,10 @@ export type DataSource = 'csv' | 'binance' | 'coinbase' | 'coingecko' | 'synthet
  */
 export class MarketStore {
   private cachedVersion: number | undefined
+  private readonly universeCache = new Map<
+    Interval,
+    { version: number; value: Promise<Map<string, Candle[]>> }
+  >()
   private hasDataCache: { version: number; value: boolean } | undefined
   private tokensCache: { version: number; tokens: Token[]; bySymbol: Map<string, Token> } | undefined
 
@@ -62,8 +66,14 @@ export class MarketStore {
     return getCandles(this.db, query)
   }
 
-  allCandles(interval: Interval): Promise<Map<string, Candle[]>> {
-    return getAllCandles(this.db, interval)
+  /** Every candle of an interval grouped by symbol; loaded once per data version (whole-universe analytics). */
+  async allCandles(interval: Interval): Promise<Map<string, Candle[]>> {
+    const version = await this.version()
+    const cached = this.universeCache.get(interval)
+    if (cached?.version === version) return cached.value
+    const value = getAllCandles(this.db, interval)
+    this.universeCache.set(interval, { version, value })
+    return value
   }
 
   async latest(symbol: string, interval: Interval = '1d'): Promise<Candle | undefined> {
