@@ -10,7 +10,9 @@ import type { NetworkConfig } from './config/networks'
 import { ApiError, createErrorRenderer } from './http/errors'
 import type { Logger } from './lib/logger'
 import type { MarketStore } from './market-data/store'
+import type { IdempotencyStore } from './payments/idempotency'
 import type { Ledger } from './payments/ledger'
+import type { SpendLimiter } from './payments/spend-limits'
 import type { Facilitator } from './x402/facilitator'
 import { type PaymentVariables, paymentGate } from './x402/middleware'
 
@@ -21,6 +23,8 @@ export interface Services {
   market: MarketStore
   ledger: Ledger
   facilitator: Facilitator
+  limiter: SpendLimiter
+  idempotency: IdempotencyStore
   logger: Logger
 }
 

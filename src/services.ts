@@ -8,7 +8,9 @@ import type { Db } from './db/client'
 import { devnetChain } from './devnet/setup'
 import type { Logger } from './lib/logger'
 import { MarketStore } from './market-data/store'
+import { IdempotencyStore } from './payments/idempotency'
 import { Ledger } from './payments/ledger'
+import { SpendLimiter } from './payments/spend-limits'
 import { createRemoteFacilitator } from './x402/remote-facilitator'
 import { createSelfFacilitator } from './x402/schemes/exact-eip3009'
 import { resolveExactEip3009 } from './x402/schemes/exact-eip3009/settle'
@@ -71,6 +73,8 @@ export function createServices(options: ServiceOptions): Services {
     payTo,
     market: new MarketStore(db),
     ledger: new Ledger(db),
+    limiter: new SpendLimiter(db, config.spendCaps),
+    idempotency: new IdempotencyStore(db, config.idempotency),
     facilitator,
     logger,
   }

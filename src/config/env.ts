@@ -1,5 +1,6 @@
 import { isAddress, isHex } from 'viem'
 import { z } from 'zod'
+import { toAtomic } from '../lib/money'
 import type { NetworkName } from './networks'
 
 const decimalUsd = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal USD amount like 0.017')
@@ -7,6 +8,14 @@ const optionalString = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+/** A USD cap: a decimal string, or empty / "none" for no cap. */
+const optionalCap = z
+  .string()
+  .trim()
+  .refine(
+    (v) => v === '' || v === 'none' || /^\d+(\.\d{1,6})?$/.test(v),
+    'a USD amount like 0.50 (at most 6 decimals), or "none"',
+  )
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
 
@@ -49,6 +58,12 @@ export const EnvSchema = z
     SETTLEMENT_TIMEOUT_MS: positiveInt.default(30_000),
     RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
     MAX_PAYMENT_HEADER_BYTES: positiveInt.default(16 * 1024),
+    SPEND_MAX_USD_PER_CALL: optionalCap.default('1'),
+    SPEND_MAX_USD_PER_PAYER_HOUR: optionalCap.default('5'),
+    SPEND_MAX_USD_PER_PAYER_DAY: optionalCap.default('25'),
+    SPEND_MAX_USD_PER_ENDPOINT_DAY: optionalCap.default(''),
+    IDEMPOTENCY_TTL_HOURS: positiveInt.default(24),
+    IDEMPOTENCY_MAX_RECORDS: positiveInt.default(100_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -97,6 +112,14 @@ export interface Config {
   settlementTimeoutMs: number
   reconcileIntervalMs: number
   maxPaymentHeaderBytes: number
+  /** Operator spend caps in integer micro-dollars; null = no cap. */
+  spendCaps: {
+    perCall: number | null
+    perPayerHour: number | null
+    perPayerDay: number | null
+    perEndpointDay: number | null
+  }
+  idempotency: { ttlMs: number; maxRecords: number }
   logLevel: Env['LOG_LEVEL']
 }
 
@@ -147,9 +170,19 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     settlementTimeoutMs: env.SETTLEMENT_TIMEOUT_MS,
     reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
     maxPaymentHeaderBytes: env.MAX_PAYMENT_HEADER_BYTES,
+    spendCaps: {
+      perCall: usdMicros(env.SPEND_MAX_USD_PER_CALL),
+      perPayerHour: usdMicros(env.SPEND_MAX_USD_PER_PAYER_HOUR),
+      perPayerDay: usdMicros(env.SPEND_MAX_USD_PER_PAYER_DAY),
+      perEndpointDay: usdMicros(env.SPEND_MAX_USD_PER_ENDPOINT_DAY),
+    },
+    idempotency: { ttlMs: env.IDEMPOTENCY_TTL_HOURS * 3_600_000, maxRecords: env.IDEMPOTENCY_MAX_RECORDS },
     logLevel: env.LOG_LEVEL,
   })
 }
+
+const usdMicros = (value: string): number | null =>
+  value === '' || value === 'none' ? null : Number(toAtomic(value, 6))
 
 /** A loggable summary of the config with secrets reduced to "set"/"unset". */
 export function describeConfig(config: Config): Record<string, unknown> {

@@ -11,6 +11,8 @@ export const ErrorCode = {
   notFound: { status: 404, code: 'not_found' },
   unknownSymbol: { status: 404, code: 'unknown_symbol' },
   paymentInProgress: { status: 409, code: 'payment_in_progress' },
+  requestInProgress: { status: 409, code: 'request_in_progress' },
+  idempotencyKeyReused: { status: 409, code: 'idempotency_key_reused' },
   marketDataUnavailable: { status: 503, code: 'market_data_unavailable' },
   verificationUnavailable: { status: 503, code: 'verification_unavailable' },
   settlementPending: { status: 503, code: 'settlement_pending' },

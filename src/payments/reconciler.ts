@@ -2,6 +2,7 @@ import type { Hash } from 'viem'
 import type { NetworkConfig } from '../config/networks'
 import type { Payment } from '../db/schema'
 import type { Logger } from '../lib/logger'
+import { toAtomic } from '../lib/money'
 import type { Facilitator } from '../x402/facilitator'
 import type { PaymentAttempt } from '../x402/match'
 import type { Ledger, StoredPayload } from './ledger'
@@ -41,6 +42,7 @@ export function attemptFromRow(row: Payment, network: NetworkConfig): PaymentAtt
       asset,
       amountAtomic: BigInt(row.amount),
       usdPrice: row.usdPrice,
+      usdMicros: Number(toAtomic(row.usdPrice, 6)),
       payTo: row.payTo as `0x${string}`,
       maxTimeoutSeconds: requirements.maxTimeoutSeconds,
     },

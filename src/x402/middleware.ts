@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
 import type { Address } from 'viem'
 import type { Endpoint } from '../catalog/types'
 import { ChainUnavailableError } from '../chain/errors'
@@ -6,21 +6,17 @@ import type { Config } from '../config/env'
 import type { NetworkConfig } from '../config/networks'
 import { ApiError } from '../http/errors'
 import type { Logger } from '../lib/logger'
+import { formatAtomic } from '../lib/money'
 import type { MarketStore } from '../market-data/store'
+import { IDEMPOTENCY_KEY, type IdempotencyStore, requestFingerprint } from '../payments/idempotency'
 import type { Ledger } from '../payments/ledger'
+import type { SpendDecision, SpendLimiter } from '../payments/spend-limits'
 import { tierPriceUsd } from '../pricing/tiers'
-import { encodeHeader } from './codec'
 import type { Facilitator } from './facilitator'
 import { type MatchResult, matchV1, matchV2, type PaymentAttempt } from './match'
-import {
-  buildOffers,
-  type Offer,
-  paymentRequiredV1,
-  paymentRequiredV2,
-  type ResourceDescription,
-} from './offers'
+import { buildOffers, type ResourceDescription } from './offers'
 import { Reason } from './reasons'
-import type { SettlementResponse } from './schemas'
+import { challenge, jsonResponse, REPLAYED_HEADERS, settlementHeader } from './responses'
 
 export interface PaymentGateDeps {
   config: Config
@@ -29,6 +25,8 @@ export interface PaymentGateDeps {
   market: MarketStore
   ledger: Ledger
   facilitator: Facilitator
+  limiter: SpendLimiter
+  idempotency: IdempotencyStore
   logger: Logger
 }
 
@@ -77,38 +75,6 @@ function queryParamsOf(endpoint: Endpoint): Record<string, string> {
   return Object.fromEntries(Object.entries(schema?.properties ?? {}).map(([k, v]) => [k, v.type ?? 'string']))
 }
 
-function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json; charset=UTF-8', ...headers },
-  })
-}
-
-/** The 402: v1 body and v2 `PAYMENT-REQUIRED` header, the same offers in both. */
-function challenge(
-  offers: Offer[],
-  resource: ResourceDescription,
-  reason: string,
-  message: string,
-  headers: Record<string, string> = {},
-): Response {
-  const v2 = paymentRequiredV2(
-    offers,
-    resource,
-    reason === Reason.paymentRequired ? 'Payment required' : reason,
-  )
-  const body = { ...paymentRequiredV1(offers, resource, reason), message }
-  return jsonResponse(402, body, {
-    ...headers,
-    'PAYMENT-REQUIRED': encodeHeader(v2),
-    'Cache-Control': 'no-store',
-  })
-}
-
-function settlementHeader(attempt: PaymentAttempt, response: SettlementResponse): Record<string, string> {
-  return { [attempt.x402Version === 1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE']: encodeHeader(response) }
-}
-
 /**
  * The paid-request flow of DESIGN.md §4 for one catalog endpoint: 402 → decode → match our own terms → reserve
  * (atomic, before verification) → verify → handler → release on >= 400, else settle and attach the settlement header.
@@ -120,7 +86,7 @@ export function paymentGate(
 ): MiddlewareHandler<{ Variables: PaymentVariables }> {
   const usdPrice = tierPriceUsd(deps.config, endpoint.tier)
   if (usdPrice === null) throw new Error(`paymentGate: ${endpoint.path} is free`)
-  const { config, ledger, facilitator, logger } = deps
+  const { config, ledger, facilitator, logger, limiter, idempotency } = deps
   const queryParams = queryParamsOf(endpoint)
   const offers = buildOffers({
     network: deps.network,
@@ -165,6 +131,61 @@ export function paymentGate(
     if (!input.ok) throw new ApiError('invalidParameter', input.message, { parameter: input.parameter })
     c.set('parsedInput', input.value)
 
+    const key = idempotencyKeyOf(c, attempt)
+    if (!key) return pay(c, next, attempt, resource)
+    const begun = await idempotency.begin(
+      attempt.payer,
+      key,
+      requestFingerprint({
+        method: c.req.method,
+        path: c.req.path,
+        query: requestKey(c),
+        body: c.req.method === 'GET' ? '' : await c.req.text(),
+        payer: attempt.payer,
+      }),
+    )
+    if (begun.kind === 'conflict') {
+      throw new ApiError(
+        begun.reason === 'request_in_progress' ? 'requestInProgress' : 'idempotencyKeyReused',
+        begun.reason === 'request_in_progress'
+          ? 'a request with this idempotency key is still running; retry shortly'
+          : 'this idempotency key was used for a different request',
+      )
+    }
+    if (begun.kind === 'replay') {
+      logger.info('idempotent replay; no new charge', { route: endpoint.path, payer: attempt.payer })
+      return new Response(begun.response.body, {
+        status: begun.response.status,
+        headers: { ...begun.response.headers, 'Idempotent-Replayed': 'true' },
+      })
+    }
+    let charged = false
+    try {
+      const returned = await pay(c, next, attempt, resource)
+      const res = returned ?? c.res
+      charged = res.status < 400
+      if (charged) {
+        const headers: Record<string, string> = {}
+        for (const name of REPLAYED_HEADERS) {
+          const value = res.headers.get(name)
+          if (value) headers[name] = value
+        }
+        await idempotency.complete(begun.key, { status: res.status, headers, body: await res.clone().text() })
+      }
+      return returned
+    } finally {
+      // Not charged (refused, failed, pending): the key is free again for a retry.
+      if (!charged) await idempotency.forget(begun.key)
+    }
+  }
+
+  /** Reserve → spend limits → verify → handler → settle. Returns a Response, or undefined when c.res is final. */
+  async function pay(
+    c: Context<{ Variables: PaymentVariables }>,
+    next: Next,
+    attempt: PaymentAttempt,
+    resource: ResourceDescription,
+  ): Promise<Response | undefined> {
     const reservation = await ledger.reserve(attempt, {
       method: c.req.method,
       route: endpoint.path,
@@ -186,12 +207,38 @@ export function paymentGate(
       x402Version: attempt.x402Version,
     }
 
+    const spend = await limiter.reserve({
+      payer: attempt.payer,
+      route: endpoint.path,
+      usdMicros: attempt.offer.usdMicros,
+    })
+    if (!spend.ok) {
+      await ledger.release(id, Reason.spendLimitExceeded)
+      logger.info('spend limit exceeded', { ...log, limit: spend.limit })
+      const retryAfter =
+        spend.resetsAt === null ? undefined : Math.max(1, spend.resetsAt - Math.floor(Date.now() / 1000))
+      return challenge(offers, resource, Reason.spendLimitExceeded, describeLimit(spend), {
+        headers: retryAfter ? { 'Retry-After': String(retryAfter) } : {},
+        extra: {
+          limit: spend.limit,
+          setBy: spend.setBy,
+          capUsd: formatAtomic(BigInt(spend.capMicros), 6),
+          remainingUsd: formatAtomic(BigInt(spend.remainingMicros), 6),
+          resetsAt: spend.resetsAt === null ? null : new Date(spend.resetsAt * 1000).toISOString(),
+        },
+      })
+    }
+    const notCharged = async (reason: string) => {
+      await ledger.release(id, reason)
+      await limiter.release(spend.holds)
+    }
+
     const verifyStarted = performance.now()
     let verified: Awaited<ReturnType<Facilitator['verify']>>
     try {
       verified = await facilitator.verify(attempt)
     } catch (error) {
-      await ledger.release(id, Reason.verificationUnavailable)
+      await notCharged(Reason.verificationUnavailable)
       if (error instanceof ChainUnavailableError || (error as Error).name === 'FacilitatorUnavailableError') {
         logger.error('payment verification unavailable', { ...log, error: (error as Error).message })
         throw new ApiError(
@@ -203,7 +250,7 @@ export function paymentGate(
     }
     const verifyMs = Math.round(performance.now() - verifyStarted)
     if (!verified.ok) {
-      await ledger.release(id, verified.reason)
+      await notCharged(verified.reason)
       logger.info('payment rejected', { ...log, reason: verified.reason })
       return challenge(offers, resource, verified.reason, verified.message)
     }
@@ -219,9 +266,9 @@ export function paymentGate(
     await next()
     const handlerMs = Math.round(performance.now() - handlerStarted)
     if (c.res.status >= 400) {
-      await ledger.release(id, `handler_status_${c.res.status}`)
+      await notCharged(`handler_status_${c.res.status}`)
       logger.info('handler failed; payment released', { ...log, status: c.res.status })
-      return
+      return undefined
     }
 
     // Buffer the paid body before settling: it must not leave unless settlement succeeds.
@@ -242,21 +289,19 @@ export function paymentGate(
       await ledger.markSettled(id, outcome.txHash, { settleMs })
       logger.info('payment settled', { ...log, tx: outcome.txHash, verifyMs, handlerMs, settleMs })
       const headers = new Headers(paid.headers)
-      for (const [k, v] of Object.entries(
-        settlementHeader(attempt, {
-          success: true,
-          transaction: outcome.txHash,
-          network,
-          payer: attempt.payer,
-        }),
-      )) {
-        headers.set(k, v)
-      }
+      const settled = settlementHeader(attempt, {
+        success: true,
+        transaction: outcome.txHash,
+        network,
+        payer: attempt.payer,
+      })
+      for (const [name, value] of Object.entries(settled)) headers.set(name, value)
       headers.set('Cache-Control', 'private, no-store')
       c.res = new Response(body, { status: paid.status, headers })
-      return
+      return undefined
     }
     if (outcome.status === 'pending') {
+      // Broadcast, outcome unknown: the spend stays counted until the reconciler decides.
       await ledger.markPending(id, outcome.message, outcome.txHash, { settleMs })
       logger.warn('settlement pending', { ...log, tx: outcome.txHash, reason: outcome.message })
       const header = settlementHeader(attempt, {
@@ -278,9 +323,10 @@ export function paymentGate(
         },
         { ...header, 'Retry-After': '10', 'Cache-Control': 'no-store' },
       )
-      return
+      return undefined
     }
     await ledger.markFailed(id, outcome.reason, outcome.txHash, { settleMs })
+    await limiter.release(spend.holds)
     logger.warn('settlement failed; paid body withheld', {
       ...log,
       reason: outcome.reason,
@@ -293,6 +339,40 @@ export function paymentGate(
       network,
       payer: attempt.payer,
     })
-    c.res = challenge(offers, resource, outcome.reason, `settlement failed: ${outcome.message}`, header)
+    c.res = challenge(offers, resource, outcome.reason, `settlement failed: ${outcome.message}`, {
+      headers: header,
+    })
+    return undefined
   }
+}
+
+function describeLimit(decision: Extract<SpendDecision, { ok: false }>): string {
+  const cap = formatAtomic(BigInt(decision.capMicros), 6)
+  const left = formatAtomic(BigInt(decision.remainingMicros), 6)
+  const names = {
+    per_call: 'per-call',
+    payer_hour: 'hourly',
+    payer_day: 'daily',
+    endpoint_day: 'endpoint daily',
+  } as const
+  const reset =
+    decision.resetsAt === null ? '' : `; resets at ${new Date(decision.resetsAt * 1000).toISOString()}`
+  return `${names[decision.limit]} spend limit of $${cap} (${decision.setBy.replace('_', ' ')}) reached: $${left} left${reset}; nothing was charged`
+}
+
+/** `Idempotency-Key` header, or the x402 v2 `payment-identifier` extension id. Malformed keys are a 400. */
+function idempotencyKeyOf(c: Context, attempt: PaymentAttempt): string | undefined {
+  const extensions = (
+    attempt.wire.paymentPayload as { extensions?: Record<string, { info?: { id?: unknown } }> }
+  ).extensions
+  const fromExtension = extensions?.['payment-identifier']?.info?.id
+  const key =
+    c.req.header('Idempotency-Key') ?? (typeof fromExtension === 'string' ? fromExtension : undefined)
+  if (key === undefined) return undefined
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ApiError('invalidParameter', 'Idempotency-Key must be 16–128 characters of A-Z a-z 0-9 _ -', {
+      parameter: 'Idempotency-Key',
+    })
+  }
+  return key
 }

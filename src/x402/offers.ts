@@ -15,6 +15,8 @@ export interface Offer {
   asset: AssetConfig
   amountAtomic: bigint
   usdPrice: string
+  /** What this payment is worth in integer micro-dollars (for spend limits): the list price, less any discount. */
+  usdMicros: number
   payTo: Address
   maxTimeoutSeconds: number
 }
@@ -36,6 +38,7 @@ export function buildOffers(ctx: OfferContext): Offer[] {
       asset: usdc,
       amountAtomic: toAtomic(ctx.usdPrice, usdc.decimals),
       usdPrice: ctx.usdPrice,
+      usdMicros: Number(toAtomic(ctx.usdPrice, 6)),
       payTo: ctx.payTo,
       maxTimeoutSeconds: ctx.maxTimeoutSeconds,
     },

@@ -28,6 +28,7 @@ export const Reason = {
   paymentHeaderTooLarge: 'payment_header_too_large',
   paymentInProgress: 'payment_in_progress',
   verificationUnavailable: 'verification_unavailable',
+  spendLimitExceeded: 'spend_limit_exceeded',
 } as const
 
 export type Reason = (typeof Reason)[keyof typeof Reason]

@@ -1,0 +1,182 @@
+import type { Db } from '../db/client'
+import { decrementCounter, getCounter, getOverride, getPolicy, incrementWithinCap } from '../db/queries/spend'
+
+/** Caps in integer micro-dollars; null = no cap. */
+export interface SpendCaps {
+  perCall: number | null
+  perPayerHour: number | null
+  perPayerDay: number | null
+  perEndpointDay: number | null
+}
+
+export type LimitName = 'per_call' | 'payer_hour' | 'payer_day' | 'endpoint_day'
+
+export interface SpendHold {
+  scope: string
+  windowStart: number
+  amount: number
+}
+
+export type SpendDecision =
+  | { ok: true; holds: SpendHold[] }
+  | {
+      ok: false
+      limit: LimitName
+      /** Who set the binding cap. */
+      setBy: 'operator' | 'override' | 'payer_policy'
+      capMicros: number
+      remainingMicros: number
+      /** Unix seconds when the window resets (per-call caps never reset: null). */
+      resetsAt: number | null
+    }
+
+const HOUR = 3600
+const DAY = 86_400
+/** Stands in for "no cap" in the counter statements (well inside SQLite's integer range). */
+const UNCAPPED = Number.MAX_SAFE_INTEGER
+
+interface EffectiveCap {
+  cap: number | null
+  setBy: 'operator' | 'override' | 'payer_policy'
+}
+
+function tighter(
+  a: EffectiveCap,
+  cap: number | null | undefined,
+  setBy: EffectiveCap['setBy'],
+): EffectiveCap {
+  if (cap === null || cap === undefined) return a
+  return a.cap === null || cap < a.cap ? { cap, setBy } : a
+}
+
+/**
+ * Server-side payer budgets. Each request's USD value is added to per-payer hour and day counters and a per-endpoint
+ * day counter with conditional single-statement upserts, so concurrent requests can never push a counter past its
+ * cap. When one counter refuses, the ones already taken are given back.
+ */
+export class SpendLimiter {
+  constructor(
+    private readonly db: Db,
+    private readonly defaults: SpendCaps,
+    private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  /** The caps that apply to `payer` now: operator defaults, replaced by an operator override, tightened by the payer's policy. */
+  async capsFor(payer: string) {
+    const now = this.nowSeconds()
+    const [override, policy] = await Promise.all([getOverride(this.db, payer), getPolicy(this.db, payer)])
+    const activePolicy = policy && policy.validUntil > now ? policy : undefined
+    const base = (operator: number | null, overridden: number | null | undefined): EffectiveCap =>
+      overridden !== null && overridden !== undefined
+        ? { cap: overridden, setBy: 'override' }
+        : { cap: operator, setBy: 'operator' }
+    return {
+      perCall: tighter(
+        base(this.defaults.perCall, override?.maxUsdMicrosPerCall),
+        activePolicy?.maxUsdMicrosPerCall,
+        'payer_policy',
+      ),
+      perPayerHour: base(this.defaults.perPayerHour, override?.maxUsdMicrosPerHour),
+      perPayerDay: tighter(
+        base(this.defaults.perPayerDay, override?.maxUsdMicrosPerDay),
+        activePolicy?.maxUsdMicrosPerDay,
+        'payer_policy',
+      ),
+      perEndpointDay: { cap: this.defaults.perEndpointDay, setBy: 'operator' as const },
+      policy: activePolicy,
+      override,
+    }
+  }
+
+  async reserve(args: { payer: string; route: string; usdMicros: number }): Promise<SpendDecision> {
+    const payer = args.payer.toLowerCase()
+    const now = this.nowSeconds()
+    const caps = await this.capsFor(payer)
+    if (caps.perCall.cap !== null && args.usdMicros > caps.perCall.cap) {
+      return {
+        ok: false,
+        limit: 'per_call',
+        setBy: caps.perCall.setBy,
+        capMicros: caps.perCall.cap,
+        remainingMicros: caps.perCall.cap,
+        resetsAt: null,
+      }
+    }
+    const hourStart = now - (now % HOUR)
+    const dayStart = now - (now % DAY)
+    const counters: {
+      limit: LimitName
+      scope: string
+      windowStart: number
+      cap: EffectiveCap
+      length: number
+    }[] = [
+      {
+        limit: 'payer_hour',
+        scope: `payer-hour:${payer}`,
+        windowStart: hourStart,
+        cap: caps.perPayerHour,
+        length: HOUR,
+      },
+      {
+        limit: 'payer_day',
+        scope: `payer-day:${payer}`,
+        windowStart: dayStart,
+        cap: caps.perPayerDay,
+        length: DAY,
+      },
+      {
+        limit: 'endpoint_day',
+        scope: `endpoint-day:${args.route}`,
+        windowStart: dayStart,
+        cap: caps.perEndpointDay,
+        length: DAY,
+      },
+    ]
+    const holds: SpendHold[] = []
+    for (const counter of counters) {
+      const total = await incrementWithinCap(
+        this.db,
+        counter.scope,
+        counter.windowStart,
+        args.usdMicros,
+        counter.cap.cap ?? UNCAPPED,
+      )
+      if (total === undefined) {
+        await this.release(holds)
+        const used = await getCounter(this.db, counter.scope, counter.windowStart)
+        const cap = counter.cap.cap ?? UNCAPPED
+        return {
+          ok: false,
+          limit: counter.limit,
+          setBy: counter.cap.setBy,
+          capMicros: cap,
+          remainingMicros: Math.max(0, cap - used),
+          resetsAt: counter.windowStart + counter.length,
+        }
+      }
+      holds.push({ scope: counter.scope, windowStart: counter.windowStart, amount: args.usdMicros })
+    }
+    return { ok: true, holds }
+  }
+
+  /** Gives back what a request took (it was not charged). */
+  async release(holds: SpendHold[]): Promise<void> {
+    for (const hold of holds) await decrementCounter(this.db, hold.scope, hold.windowStart, hold.amount)
+  }
+
+  async usage(
+    payer: string,
+  ): Promise<{ hourMicros: number; dayMicros: number; hourResetsAt: number; dayResetsAt: number }> {
+    const p = payer.toLowerCase()
+    const now = this.nowSeconds()
+    const hourStart = now - (now % HOUR)
+    const dayStart = now - (now % DAY)
+    return {
+      hourMicros: await getCounter(this.db, `payer-hour:${p}`, hourStart),
+      dayMicros: await getCounter(this.db, `payer-day:${p}`, dayStart),
+      hourResetsAt: hourStart + HOUR,
+      dayResetsAt: dayStart + DAY,
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { encodeHeader } from './codec'
+import type { PaymentAttempt } from './match'
+import { type Offer, paymentRequiredV1, paymentRequiredV2, type ResourceDescription } from './offers'
+import { Reason } from './reasons'
+import type { SettlementResponse } from './schemas'
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=UTF-8', ...headers },
+  })
+}
+
+/**
+ * The 402: v1 body and v2 `PAYMENT-REQUIRED` header with the same offers. `extra` adds machine-readable detail
+ * (e.g. which spend limit was hit) to the body.
+ */
+export function challenge(
+  offers: Offer[],
+  resource: ResourceDescription,
+  reason: string,
+  message: string,
+  options: { headers?: Record<string, string>; extra?: Record<string, unknown>; status?: 402 | 412 } = {},
+): Response {
+  const v2 = paymentRequiredV2(
+    offers,
+    resource,
+    reason === Reason.paymentRequired ? 'Payment required' : reason,
+  )
+  const body = { ...paymentRequiredV1(offers, resource, reason), message, ...options.extra }
+  return jsonResponse(options.status ?? 402, body, {
+    ...options.headers,
+    'PAYMENT-REQUIRED': encodeHeader(v2),
+    'Cache-Control': 'no-store',
+  })
+}
+
+export function settlementHeader(
+  attempt: PaymentAttempt,
+  response: SettlementResponse,
+): Record<string, string> {
+  return { [attempt.x402Version === 1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE']: encodeHeader(response) }
+}
+
+/** Response headers worth replaying for an idempotent retry. */
+export const REPLAYED_HEADERS = [
+  'content-type',
+  'payment-response',
+  'x-payment-response',
+  'cache-control',
+] as const
