@@ -1,13 +1,15 @@
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
-import type { Address } from 'viem'
+import type { Address, PublicClient } from 'viem'
 import { catalog } from './catalog'
 import { ResultCache } from './catalog/result-cache'
 import type { Endpoint } from './catalog/types'
 import type { Config } from './config/env'
 import type { NetworkConfig } from './config/networks'
+import type { Db } from './db/client'
 import { ApiError, createErrorRenderer } from './http/errors'
+import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
 import type { Logger } from './lib/logger'
 import type { MarketStore } from './market-data/store'
 import type { IdempotencyStore } from './payments/idempotency'
@@ -18,6 +20,9 @@ import { type PaymentVariables, paymentGate } from './x402/middleware'
 
 export interface Services {
   config: Config
+  db: Db
+  /** Read access to the chain (verification of payer-signed policies, smart wallets included). */
+  client: PublicClient
   network: NetworkConfig
   payTo: Address
   market: MarketStore
@@ -79,6 +84,12 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
     }),
   )
   app.get('/health', (c) => c.json({ ok: true }))
+  registerSpendPolicyRoutes(app as unknown as Hono, {
+    db: services.db,
+    limiter: services.limiter,
+    chainId: services.network.chainId,
+    client: services.client,
+  })
 
   for (const endpoint of endpoints) {
     const handler = async (c: import('hono').Context<AppEnv>) => {

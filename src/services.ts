@@ -1,4 +1,4 @@
-import { type Address, createPublicClient, createWalletClient, http } from 'viem'
+import { type Address, createPublicClient, createWalletClient, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Services } from './app'
 import { Relayer } from './chain/relayer'
@@ -23,6 +23,8 @@ export interface ServiceOptions {
   logger: Logger
   /** Defaults for NETWORK=devnet: account 0 settles and receives. */
   devnetDefaults?: { payTo: Address; settlerPrivateKey: `0x${string}` }
+  /** Clock for spend-limit windows (tests move it). */
+  nowSeconds?: () => number
 }
 
 /** The composition root: every long-lived service, built once per process. */
@@ -69,11 +71,13 @@ export function createServices(options: ServiceOptions): Services {
   }
   return {
     config,
+    db,
+    client: client as PublicClient,
     network,
     payTo,
     market: new MarketStore(db),
     ledger: new Ledger(db),
-    limiter: new SpendLimiter(db, config.spendCaps),
+    limiter: new SpendLimiter(db, config.spendCaps, options.nowSeconds),
     idempotency: new IdempotencyStore(db, config.idempotency),
     facilitator,
     logger,

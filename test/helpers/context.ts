@@ -19,6 +19,8 @@ export interface TestContextOptions {
   endpoints?: readonly Endpoint[]
   seed?: boolean
   logLines?: string[]
+  /** Clock for spend-limit windows. */
+  nowSeconds?: () => number
 }
 
 /** Deterministic daily candles for a few symbols (a gentle random walk), so tests need no external data. */
@@ -61,6 +63,7 @@ export async function createTestContext(options: TestContextOptions) {
     rpcUrl: options.rpcUrl,
     logger,
     devnetDefaults: { payTo: devnetAccount(0).address, settlerPrivateKey: devnetPrivateKey(0) },
+    nowSeconds: options.nowSeconds,
   })
   if (options.seed !== false) {
     await services.market.saveTokens([
