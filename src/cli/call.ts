@@ -1,53 +1,178 @@
 import { parseArgs } from 'node:util'
 import { registerExactEvmScheme } from '@x402/evm/exact/client'
-import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch'
+import { x402Client, x402HTTPClient } from '@x402/fetch'
 import { isHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { NETWORKS } from '../config/networks'
+import { formatAtomic, parseDecimal, toAtomic } from '../lib/money'
 
-export const callHelp = `Usage: x402-analytics call <path> [--url URL] [--json]
+export const callHelp = `Usage: x402-analytics call <path> [options]
 
-Calls an endpoint and pays for it with x402 (the official @x402/fetch client, USDC on Base or the devnet).
-  <path>        e.g. '/v1/daily-ohlcv?symbol=ETH&limit=3'
-  --url URL     server base URL (default http://127.0.0.1:$PORT, PORT defaulting to 4021)
-  --json        print the raw JSON response only
+Calls an endpoint and pays for it with x402 (the official @x402/fetch client), on Base or the devnet.
+  <path>             e.g. '/v1/daily-ohlcv?symbol=ETH&limit=3'
+  --url URL          server base URL (default http://127.0.0.1:$PORT, PORT defaulting to 4021)
+  --max-usd N        refuse any single payment worth more than N USD (default 0.10)
+  --token T          usdc (default) or tmai (18 decimals, paid through Permit2)
+  --budget-usd N     stop before the running total of this invocation would exceed N USD
+  --repeat N         make the call N times (default 1)
+  --dry-run          show the offers and what would be paid; pay nothing
+  --json             print the raw JSON response body only
 The payer key comes from PAYER_PRIVATE_KEY (never from a flag, so it stays out of shell history).`
+
+interface Offer {
+  scheme: string
+  network: string
+  asset: string
+  amount: string
+  payTo: string
+  maxTimeoutSeconds: number
+  extra: Record<string, unknown>
+}
 
 export async function callCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      url: { type: 'string' },
+      'max-usd': { type: 'string', default: '0.10' },
+      token: { type: 'string', default: 'usdc' },
+      'budget-usd': { type: 'string' },
+      repeat: { type: 'string', default: '1' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   })
   const target = positionals[0]
+  const fail = (message: string, code = 2) => {
+    console.error(message)
+    process.exitCode = code
+  }
   if (values.help || !target) {
     console.log(callHelp)
     if (!values.help) process.exitCode = 2
     return
   }
+  const token = values.token.toLowerCase()
+  if (token !== 'usdc' && token !== 'tmai') return fail('--token must be usdc or tmai')
+  const repeat = Number(values.repeat)
+  if (!Number.isInteger(repeat) || repeat < 1) return fail('--repeat must be a positive integer')
+  let maxUsd: { numerator: bigint; denominator: bigint }
+  let budgetMicros: bigint | undefined
+  try {
+    maxUsd = parseDecimal(values['max-usd'])
+    budgetMicros = values['budget-usd'] === undefined ? undefined : toAtomic(values['budget-usd'], 6)
+  } catch (error) {
+    return fail(`--max-usd / --budget-usd: ${(error as Error).message}`)
+  }
   const key = process.env.PAYER_PRIVATE_KEY
-  if (!key || !isHex(key) || key.length !== 66) {
-    console.error('PAYER_PRIVATE_KEY must be set to a 0x-prefixed 32-byte hex key')
-    process.exitCode = 2
-    return
+  if (!values['dry-run'] && (!key || !isHex(key) || key.length !== 66)) {
+    return fail('PAYER_PRIVATE_KEY must be set to a 0x-prefixed 32-byte hex key')
   }
   const base = values.url ?? `http://127.0.0.1:${process.env.PORT ?? 4021}`
   const client = new x402Client()
-  registerExactEvmScheme(client, { signer: privateKeyToAccount(key as `0x${string}`) })
-  const payingFetch = wrapFetchWithPayment(fetch, client)
-  const response = await payingFetch(new URL(target, base))
-  const body = await response.text()
-  const settlement = response.headers.get('PAYMENT-RESPONSE') ?? response.headers.get('X-PAYMENT-RESPONSE')
-  if (values.json) {
-    console.log(body)
-  } else {
-    console.log(`HTTP ${response.status}`)
-    if (settlement) {
-      const decoded = decodePaymentResponseHeader(settlement)
+  if (key) registerExactEvmScheme(client, { signer: privateKeyToAccount(key as `0x${string}`) })
+  const http = new x402HTTPClient(client)
+  let spentMicros = 0n
+
+  for (let run = 1; run <= repeat; run++) {
+    const url = new URL(target, base)
+    const first = await fetch(url)
+    if (first.status !== 402) {
+      const text = await first.text()
+      console.log(values.json ? text : `HTTP ${first.status} (no payment asked)\n${text}`)
+      if (!first.ok) process.exitCode = 1
+      return
+    }
+    const body = await first.json().catch(() => undefined)
+    const required = http.getPaymentRequiredResponse((name) => first.headers.get(name), body)
+    const offers = required.accepts as Offer[]
+    const chosen = offers.find((o) => assetSymbol(o) === token.toUpperCase())
+    if (!chosen) return fail(`the server offers no ${token.toUpperCase()} payment for ${target}`, 1)
+    const value = await usdValueOf(chosen, base)
+    if (value === undefined)
+      return fail(`cannot value the ${token.toUpperCase()} offer in USD (no TMAI rate published)`, 1)
+    const capAtomic = (maxUsd.numerator * value.unitsPerUsd) / maxUsd.denominator
+    const decimals = token === 'usdc' ? 6 : 18
+    const line = `${formatAtomic(BigInt(chosen.amount), decimals)} ${token.toUpperCase()} (${chosen.amount} atomic, ≈ $${formatAtomic(value.micros, 6)})`
+    if (values['dry-run']) {
+      console.log(`offers for ${target}:`)
+      for (const o of offers)
+        console.log(`  ${assetSymbol(o) ?? o.asset}: ${o.amount} atomic on ${o.network} to ${o.payTo}`)
       console.log(
-        `paid: ${decoded.success ? 'yes' : 'no'}  tx: ${decoded.transaction}  network: ${decoded.network}`,
+        `would pay ${line}; cap ${capAtomic} atomic ($${values['max-usd']}); nothing was paid (--dry-run)`,
+      )
+      return
+    }
+    if (BigInt(chosen.amount) > capAtomic) {
+      return fail(`refusing to pay ${line}: above --max-usd ${values['max-usd']} (${capAtomic} atomic)`, 1)
+    }
+    if (budgetMicros !== undefined && spentMicros + value.micros > budgetMicros) {
+      return fail(
+        `stopping before call ${run}: $${formatAtomic(spentMicros, 6)} spent, another $${formatAtomic(value.micros, 6)} would exceed --budget-usd ${values['budget-usd']}`,
+        1,
       )
     }
-    console.log(body)
+    // Let the client's own spend controls enforce the same cap (they know each asset's units).
+    client.setSpendControls({
+      allowedAssets: [
+        {
+          network: chosen.network as `${string}:${string}`,
+          asset: chosen.asset,
+          maxAmountPerPayment: capAtomic.toString(),
+        },
+      ],
+    })
+    const payload = await client.createPaymentPayload({ ...required, accepts: [chosen] } as never)
+    const paid = await fetch(url, { headers: http.encodePaymentSignatureHeader(payload) })
+    const text = await paid.text()
+    const settlement = paid.headers.get('PAYMENT-RESPONSE')
+      ? http.getPaymentSettleResponse((n) => paid.headers.get(n))
+      : undefined
+    if (settlement?.success) spentMicros += value.micros
+    if (values.json) console.log(text)
+    else {
+      console.log(`HTTP ${paid.status}${repeat > 1 ? ` (call ${run}/${repeat})` : ''}`)
+      if (settlement)
+        console.log(
+          `paid: ${settlement.success ? line : 'no'}  tx: ${settlement.transaction}  network: ${settlement.network}`,
+        )
+      console.log(text)
+    }
+    if (!paid.ok) {
+      process.exitCode = 1
+      return
+    }
   }
-  if (!response.ok) process.exitCode = 1
+  if (!values.json && (repeat > 1 || budgetMicros !== undefined))
+    console.log(`total spent: $${formatAtomic(spentMicros, 6)}`)
+}
+
+function assetSymbol(offer: Offer): 'USDC' | 'TMAI' | undefined {
+  for (const network of Object.values(NETWORKS)) {
+    if (network.caip2 !== offer.network) continue
+    if (network.usdc.address.toLowerCase() === offer.asset.toLowerCase()) return 'USDC'
+    if (network.tmai?.address.toLowerCase() === offer.asset.toLowerCase()) return 'TMAI'
+  }
+  return undefined
+}
+
+/** Atomic units per USD and the offer's USD value (micro-dollars). USDC is 1:1; TMAI uses the server's published rate. */
+async function usdValueOf(
+  offer: Offer,
+  base: string,
+): Promise<{ unitsPerUsd: bigint; micros: bigint } | undefined> {
+  if (assetSymbol(offer) === 'USDC') return { unitsPerUsd: 10n ** 6n, micros: BigInt(offer.amount) }
+  const quote = await fetch(new URL('/v1/payment-quote', base))
+    .then((r) => (r.ok ? (r.json() as Promise<{ data?: { tmaiUsd?: string }[] }>) : undefined))
+    .catch(() => undefined)
+  const rate = quote?.data?.[0]?.tmaiUsd
+  if (!rate) return undefined
+  const { numerator, denominator } = parseDecimal(rate)
+  // units per USD = 10^18 / rate; value in micro-USD = amount × rate × 10^6 / 10^18
+  return {
+    unitsPerUsd: (10n ** 18n * denominator) / numerator,
+    micros: (BigInt(offer.amount) * numerator * 10n ** 6n) / (denominator * 10n ** 18n),
+  }
 }

@@ -1,0 +1,86 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { callCommand } from '../../src/cli/call'
+import { devnetAccount, devnetPrivateKey } from '../../src/devnet/accounts'
+import { createTestContext, listen } from '../helpers/context'
+import { startTestDevnet, type TestDevnet } from '../helpers/devnet'
+
+let devnet: TestDevnet
+let ctx: Awaited<ReturnType<typeof createTestContext>>
+let server: Awaited<ReturnType<typeof listen>>
+const payer = devnetAccount(5).address
+
+beforeAll(async () => {
+  devnet = await startTestDevnet()
+  ctx = await createTestContext({ rpcUrl: devnet.rpcUrl })
+  server = await listen(ctx.app)
+  process.env.PAYER_PRIVATE_KEY = devnetPrivateKey(5)
+})
+afterAll(async () => {
+  await server?.close()
+  ctx?.close()
+  await devnet?.stop()
+})
+afterEach(() => {
+  process.exitCode = undefined
+  vi.restoreAllMocks()
+})
+
+/** Runs the CLI in-process and returns what it printed. */
+async function cli(...args: string[]) {
+  const out: string[] = []
+  const err: string[] = []
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
+  await callCommand([...args, '--url', server.url])
+  vi.restoreAllMocks()
+  return { out: out.join('\n'), err: err.join('\n'), exitCode: process.exitCode }
+}
+
+describe('x402-analytics call', () => {
+  it('pays on the devnet and prints the data and the settlement transaction', async () => {
+    const before = await devnet.usdcBalance(payer)
+    const { out, exitCode } = await cli('/v1/daily-ohlcv?symbol=ETH&limit=2', '--max-usd', '0.05')
+    expect(exitCode).toBeUndefined()
+    expect(out).toMatch(/HTTP 200/)
+    expect(out).toMatch(/paid: 0\.017 USDC \(17000 atomic, ≈ \$0\.017\) {2}tx: 0x[0-9a-f]{64}/)
+    expect(out).toMatch(/"TOKEN_SYMBOL":"ETH"/)
+    expect(await devnet.usdcBalance(payer)).toBe(before - 17_000n)
+  })
+
+  it('refuses a quote above --max-usd and moves nothing', async () => {
+    const before = await devnet.usdcBalance(payer)
+    const { err, exitCode } = await cli('/v1/daily-ohlcv?symbol=ETH', '--max-usd', '0.01')
+    expect(exitCode).toBe(1)
+    expect(err).toMatch(/refusing to pay 0\.017 USDC .* above --max-usd 0\.01 \(10000 atomic\)/)
+    expect(await devnet.usdcBalance(payer)).toBe(before)
+  })
+
+  it('--dry-run prints the offers and moves nothing', async () => {
+    const before = await devnet.usdcBalance(payer)
+    const { out } = await cli('/v1/daily-ohlcv?symbol=ETH', '--dry-run')
+    expect(out).toMatch(/USDC: 17000 atomic on eip155:8453/)
+    expect(out).toMatch(/nothing was paid/)
+    expect(await devnet.usdcBalance(payer)).toBe(before)
+  })
+
+  it('keeps a running total with --budget-usd across --repeat calls', async () => {
+    const before = await devnet.usdcBalance(payer)
+    const { out, err, exitCode } = await cli(
+      '/v1/daily-ohlcv?symbol=BTC&limit=1',
+      '--repeat',
+      '3',
+      '--budget-usd',
+      '0.04',
+    )
+    expect(out.match(/HTTP 200/g)).toHaveLength(2)
+    expect(err).toMatch(/stopping before call 3: \$0\.034 spent/)
+    expect(exitCode).toBe(1)
+    expect(await devnet.usdcBalance(payer)).toBe(before - 34_000n)
+  })
+
+  it('explains itself without a path', async () => {
+    const { out, exitCode } = await cli()
+    expect(out).toMatch(/Usage: x402-analytics call/)
+    expect(exitCode).toBe(2)
+  })
+})
