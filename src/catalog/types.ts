@@ -31,6 +31,15 @@ export interface EndpointDefinition<I, O> {
   requiresMarketData: boolean
   /** Short statement of the method, surfaced as `meta.methodology` (details in docs/methodology.md). */
   methodology?: string
+  /**
+   * Example queries: `ok` must succeed on the bundled data, `badParameter` must be refused naming `parameter`,
+   * `unknownSymbol` must be a 404. Used by the docs, the benchmark and the catalog-wide tests.
+   */
+  examples: {
+    ok: Record<string, string>
+    badParameter?: { query: Record<string, string>; parameter: string }
+    unknownSymbol?: Record<string, string>
+  }
   handle(input: I, deps: EndpointDeps): Promise<EndpointResult<O>>
 }
 

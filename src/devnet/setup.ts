@@ -17,6 +17,7 @@ import {
 import { base } from 'viem/chains'
 import { CANONICAL, NETWORKS } from '../config/networks'
 import { devnetAccount, PAYER_INDEXES, PERMIT2_APPROVED_PAYERS } from './accounts'
+import { installPermit2 } from './permit2'
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../contracts/artifacts')
 
@@ -79,6 +80,7 @@ export async function setupDevnet(rpcUrl: string): Promise<DevnetSetupResult> {
   await etch('DevnetUSDC', network.usdc.address, [deployer.address])
   await etch('DevnetTMAI', tmai.address, [deployer.address])
   await etch('Multicall3', CANONICAL.multicall3)
+  await installPermit2(rpcUrl)
 
   const hashes: Hex[] = []
   for (const index of PAYER_INDEXES) {

@@ -1,3 +1,4 @@
+import type { LocalAccount } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devnetAccount } from '../../src/devnet/accounts'
@@ -112,7 +113,7 @@ describe('payer-signed spend policies', () => {
     nonce: 1n,
     ...overrides,
   })
-  const sign = (signer: ReturnType<typeof privateKeyToAccount>, message: ReturnType<typeof policyFor>) =>
+  const sign = (signer: LocalAccount, message: ReturnType<typeof policyFor>) =>
     signer.signTypedData({
       domain: spendPolicyDomain(8453),
       types: spendPolicyTypes,

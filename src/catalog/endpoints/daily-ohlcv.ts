@@ -30,6 +30,11 @@ export const dailyOhlcvEndpoint = defineEndpoint({
     }),
   ),
   output: OhlcvItem,
+  examples: {
+    ok: { symbol: 'ETH', startDate: '2026-01-01', endDate: '2026-03-18', limit: '30' },
+    badParameter: { query: { symbol: 'ETH', limit: '500' }, parameter: 'limit' },
+    unknownSymbol: { symbol: 'NOPE' },
+  },
   requiresMarketData: true,
   methodology:
     'Stored daily bars (UTC days). VOLUME is quote-currency USD notional. No resampling or filling.',

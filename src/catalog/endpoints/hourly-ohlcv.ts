@@ -29,6 +29,11 @@ export const hourlyOhlcvEndpoint = defineEndpoint({
     }),
   ),
   output: HourlyItem,
+  examples: {
+    ok: { symbol: 'BTC', limit: '48' },
+    badParameter: { query: { symbol: 'BTC', startDate: '2026-02-30' }, parameter: 'startDate' },
+    unknownSymbol: { symbol: 'NOPE' },
+  },
   requiresMarketData: true,
   methodology: 'Stored hourly bars; TIMESTAMP is the bar open (UTC). VOLUME is quote-currency USD notional.',
   async handle(input, { market }) {

@@ -18,6 +18,11 @@ export const priceEndpoint = defineEndpoint({
   description: 'The latest stored daily close for one or more symbols (symbol=BTC,ETH). Free.',
   input: requireSymbol(z.object(SymbolSelector)),
   output: PriceItem,
+  examples: {
+    ok: { symbol: 'BTC,ETH' },
+    badParameter: { query: {}, parameter: 'symbol' },
+    unknownSymbol: { symbol: 'NOPE' },
+  },
   requiresMarketData: true,
   methodology: 'CURRENT_PRICE is the close of the most recent stored daily bar; DATE is that bar’s UTC day.',
   async handle(input, { market }) {

@@ -24,6 +24,7 @@ export const tokensEndpoint = defineEndpoint({
     page: Page,
   }),
   output: TokenItem,
+  examples: { ok: { limit: '10' }, badParameter: { query: { limit: '0' }, parameter: 'limit' } },
   requiresMarketData: false,
   async handle(input, { market }) {
     const wanted = new Set(symbolsFrom(input))

@@ -22,6 +22,7 @@ export const topMarketCapTokensEndpoint = defineEndpoint({
     'Tokens ranked by the market cap of their latest daily bar (top_k, default 50, max 100; page). Free.',
   input: z.object({ top_k: z.coerce.number().int().min(1).max(100).default(50), page: Page }),
   output: TopItem,
+  examples: { ok: { top_k: '10' }, badParameter: { query: { top_k: '101' }, parameter: 'top_k' } },
   requiresMarketData: true,
   methodology:
     'Rank by MARKET_CAP of each token’s most recent daily bar that has one; tokens without a market cap are left out.',

@@ -1,0 +1,161 @@
+import type { Address, Hex, PublicClient } from 'viem'
+import { erc20Abi } from '../../../chain/abis'
+import { ChainUnavailableError, revertReason } from '../../../chain/errors'
+import {
+  permit2Abi,
+  permitWitnessTransferFromTypes,
+  x402ExactPermit2ProxyCallAbi,
+} from '../../../chain/permit2-abis'
+import { CANONICAL } from '../../../config/networks'
+import type { VerifyOutcome } from '../../facilitator'
+import { describeRevert, Permit2Reason } from './errors'
+import { checksummed, nonceBitPosition, type Permit2Attempt, permit2Message, settleArgs } from './payload'
+
+export interface Permit2VerifyDeps {
+  client: Pick<PublicClient, 'verifyTypedData' | 'readContract' | 'simulateContract' | 'getCode'>
+  /** The account that will broadcast the settlement (simulation runs as it). */
+  settler: Address
+  nowSeconds(): number
+  clockSkewSeconds: number
+}
+
+/** ERC-6492 wrapper suffix: a signature from a smart wallet that is not deployed yet. */
+const ERC6492_MAGIC = '6492649264926492649264926492649264926492649264926492649264926492'
+/** Block-time headroom: a permit must stay valid at least this long (as x402 facilitators require). */
+const MIN_VALIDITY_SECONDS = 6n
+
+const invalid = (reason: Permit2Reason, message: string): VerifyOutcome => ({ ok: false, reason, message })
+const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+
+/**
+ * Verifies an `exact` Permit2 payment against the offer it was matched to: spender (the x402 proxy), recipient, token,
+ * exact amount, time window, the EIP-712 signature (EOA and ERC-1271 smart wallets via viem's client
+ * `verifyTypedData`), the payer's Permit2 allowance and balance, an unused Permit2 nonce, and a simulation of the very
+ * `settle` call settlement will make. Returns a reason for the payer's mistakes; throws ChainUnavailableError when the
+ * chain cannot be asked.
+ */
+export async function verifyExactPermit2(
+  deps: Permit2VerifyDeps,
+  attempt: Permit2Attempt,
+): Promise<VerifyOutcome> {
+  const { offer, payload } = attempt
+  const auth = payload.permit2Authorization
+  const now = BigInt(deps.nowSeconds())
+  const message = permit2Message(auth)
+
+  if (!sameAddress(auth.spender, CANONICAL.x402ExactPermit2Proxy)) {
+    return invalid(
+      Permit2Reason.invalidSpender,
+      `spender must be the x402 Permit2 proxy ${CANONICAL.x402ExactPermit2Proxy}`,
+    )
+  }
+  if (!sameAddress(auth.witness.to, offer.payTo)) {
+    return invalid(Permit2Reason.recipientMismatch, `witness.to must be ${offer.payTo}`)
+  }
+  if (!sameAddress(auth.permitted.token, offer.asset.address)) {
+    return invalid(Permit2Reason.tokenMismatch, `permitted.token must be ${offer.asset.address}`)
+  }
+  if (message.permitted.amount !== offer.amountAtomic) {
+    return invalid(Permit2Reason.amountMismatch, `permitted.amount must be exactly ${offer.amountAtomic}`)
+  }
+  if (message.deadline < now + MIN_VALIDITY_SECONDS) {
+    return invalid(Permit2Reason.deadlineExpired, 'permit expired or expires within 6 seconds')
+  }
+  if (message.deadline > now + BigInt(offer.maxTimeoutSeconds + deps.clockSkewSeconds)) {
+    return invalid(
+      Permit2Reason.deadlineExpired,
+      `permit deadline is further out than maxTimeoutSeconds (${offer.maxTimeoutSeconds})`,
+    )
+  }
+  if (message.witness.validAfter > now) {
+    return invalid(Permit2Reason.notYetValid, `permit is not valid before ${message.witness.validAfter}`)
+  }
+  // Permit2 checks contract signatures with ERC-1271 only, so a counterfactual wallet's payment could never settle.
+  if (payload.signature.toLowerCase().endsWith(ERC6492_MAGIC)) {
+    return invalid(
+      Permit2Reason.invalidSignature,
+      'deploy the smart wallet before paying (ERC-6492 signatures are not settled)',
+    )
+  }
+
+  const owner = checksummed(auth.from)
+  let signatureValid: boolean
+  try {
+    signatureValid = await deps.client.verifyTypedData({
+      address: owner,
+      domain: { name: 'Permit2', chainId: offer.network.chainId, verifyingContract: CANONICAL.permit2 },
+      types: permitWitnessTransferFromTypes,
+      primaryType: 'PermitWitnessTransferFrom',
+      message,
+      signature: payload.signature as Hex,
+    })
+  } catch (error) {
+    if (revertReason(error)) signatureValid = false
+    else throw new ChainUnavailableError('signature verification', { cause: error })
+  }
+  if (!signatureValid) {
+    return invalid(Permit2Reason.invalidSignature, 'the signature does not match the permit and payer')
+  }
+
+  const token = offer.asset.address
+  const { wordPos, bit } = nonceBitPosition(message.nonce)
+  const [proxyCode, allowance, balance, bitmap, simulation] = await Promise.all([
+    deps.client.getCode({ address: CANONICAL.x402ExactPermit2Proxy }),
+    deps.client.readContract({
+      address: token,
+      abi: erc20Abi,
+      functionName: 'allowance',
+      args: [owner, CANONICAL.permit2],
+    }),
+    deps.client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [owner] }),
+    deps.client.readContract({
+      address: CANONICAL.permit2,
+      abi: permit2Abi,
+      functionName: 'nonceBitmap',
+      args: [owner, wordPos],
+    }),
+    deps.client
+      .simulateContract({
+        account: deps.settler,
+        address: CANONICAL.x402ExactPermit2Proxy,
+        abi: x402ExactPermit2ProxyCallAbi,
+        functionName: 'settle',
+        args: settleArgs(payload),
+      })
+      .then(
+        () => ({ ok: true as const }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+  ]).catch((error: unknown) => {
+    throw new ChainUnavailableError('payment verification reads', { cause: error })
+  })
+
+  // Without code at the proxy a `settle` call "succeeds" and moves nothing.
+  if (!proxyCode || proxyCode === '0x') {
+    return invalid(
+      Permit2Reason.proxyNotDeployed,
+      `no x402 Permit2 proxy at ${CANONICAL.x402ExactPermit2Proxy}`,
+    )
+  }
+  if ((bitmap & bit) !== 0n) {
+    return invalid(Permit2Reason.invalidNonce, 'this Permit2 nonce was already used or invalidated')
+  }
+  if (allowance < message.permitted.amount) {
+    return invalid(
+      Permit2Reason.allowanceRequired,
+      `approve Permit2 (${CANONICAL.permit2}) to spend ${offer.asset.symbol} first: allowance ${allowance} is below ${message.permitted.amount}`,
+    )
+  }
+  if (balance < message.permitted.amount) {
+    return invalid(
+      Permit2Reason.insufficientBalance,
+      `payer balance ${balance} is below ${message.permitted.amount}`,
+    )
+  }
+  if (!simulation.ok) {
+    const reason = describeRevert(simulation.error)
+    if (!reason) throw new ChainUnavailableError('settlement simulation', { cause: simulation.error })
+    return invalid(Permit2Reason.simulationFailed, `settlement simulation reverted: ${reason}`)
+  }
+  return { ok: true }
+}
