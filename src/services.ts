@@ -12,8 +12,9 @@ import { IdempotencyStore } from './payments/idempotency'
 import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
 import { createRemoteFacilitator } from './x402/remote-facilitator'
-import { createSelfFacilitator } from './x402/schemes/exact-eip3009'
-import { resolveExactEip3009 } from './x402/schemes/exact-eip3009/settle'
+import { createExactEip3009Scheme } from './x402/schemes/exact-eip3009'
+import { createExactPermit2Scheme } from './x402/schemes/exact-permit2'
+import { createSelfFacilitator } from './x402/self-facilitator'
 
 export interface ServiceOptions {
   config: Config
@@ -40,18 +41,13 @@ export function createServices(options: ServiceOptions): Services {
   const receiptTimeoutMs = config.settlementTimeoutMs
   const nowSeconds = () => Math.floor(Date.now() / 1000)
 
-  let facilitator: Services['facilitator']
-  if (config.facilitatorUrl) {
-    facilitator = createRemoteFacilitator({
-      url: config.facilitatorUrl,
-      resolve: (attempt, txHash) =>
-        resolveExactEip3009(
-          { client, relayer: { send: () => Promise.reject(new Error('read-only')) }, receiptTimeoutMs },
-          attempt,
-          txHash,
-        ),
-    })
-  } else {
+  // Remote-facilitator mode never broadcasts: its schemes only read the chain (to resolve pending payments).
+  const readOnlyRelayer = {
+    send: () => Promise.reject(new Error('this process does not broadcast settlements')),
+  }
+  let relayer: Pick<Relayer, 'send'> = readOnlyRelayer
+  let settler: Address = payTo
+  if (!config.facilitatorUrl) {
     if (!settlerKey) throw new Error('SETTLER_PRIVATE_KEY or FACILITATOR_URL is required')
     const account = privateKeyToAccount(settlerKey)
     const wallet = createWalletClient({
@@ -59,16 +55,24 @@ export function createServices(options: ServiceOptions): Services {
       account,
       transport: http(rpcUrl, { timeout: 10_000, retryCount: 0 }),
     })
-    const relayer = new Relayer(wallet, client)
-    facilitator = createSelfFacilitator({
-      client,
-      relayer,
-      settler: account.address,
-      nowSeconds,
-      clockSkewSeconds: config.clockSkewSeconds,
-      receiptTimeoutMs,
-    })
+    relayer = new Relayer(wallet, client)
+    settler = account.address
   }
+  const schemeDeps = {
+    client,
+    relayer,
+    settler,
+    nowSeconds,
+    clockSkewSeconds: config.clockSkewSeconds,
+    receiptTimeoutMs,
+  }
+  const self = createSelfFacilitator({
+    eip3009: createExactEip3009Scheme(schemeDeps),
+    permit2: createExactPermit2Scheme(schemeDeps),
+  })
+  const facilitator: Services['facilitator'] = config.facilitatorUrl
+    ? createRemoteFacilitator({ url: config.facilitatorUrl, resolve: self.resolve })
+    : self
   return {
     config,
     db,

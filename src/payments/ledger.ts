@@ -9,7 +9,8 @@ import {
   transitionPayment,
 } from '../db/queries/payments'
 import type { Payment, PaymentState } from '../db/schema'
-import type { PaymentAttempt } from '../x402/match'
+import { formatAtomic } from '../lib/money'
+import { authorizationOf, type PaymentAttempt } from '../x402/match'
 
 export interface PaidRequest {
   method: string
@@ -18,11 +19,7 @@ export interface PaidRequest {
 }
 
 /** What the ledger keeps of a payment so the reconciler can rebuild it without the original request. */
-export interface StoredPayload {
-  x402Version: 1 | 2
-  payload: PaymentAttempt['payload']
-  wire: PaymentAttempt['wire']
-}
+export type StoredPayload = Pick<PaymentAttempt, 'x402Version' | 'method' | 'payload' | 'wire'>
 
 export type ReserveOutcome = { ok: true; id: string } | { ok: false; state: PaymentState | 'unknown' }
 
@@ -38,17 +35,19 @@ export class Ledger {
 
   async reserve(attempt: PaymentAttempt, request: PaidRequest): Promise<ReserveOutcome> {
     const at = this.now()
-    const stored: StoredPayload = {
+    const stored = {
       x402Version: attempt.x402Version,
+      method: attempt.method,
       payload: attempt.payload,
       wire: attempt.wire,
-    }
+    } as StoredPayload
+    const { nonce, validBefore } = authorizationOf(attempt)
     const result = await reservePayment(this.db, {
       id: randomUUID(),
       network: attempt.offer.network.caip2,
       asset: attempt.offer.asset.address.toLowerCase(),
       payer: attempt.payer.toLowerCase(),
-      nonce: attempt.payload.authorization.nonce.toLowerCase(),
+      nonce,
       state: 'reserved',
       x402Version: attempt.x402Version,
       scheme: attempt.offer.scheme,
@@ -58,8 +57,11 @@ export class Ledger {
       amount: attempt.offer.amountAtomic.toString(),
       assetSymbol: attempt.offer.asset.symbol,
       usdPrice: attempt.offer.usdPrice,
+      usdValue: formatAtomic(BigInt(attempt.offer.usdMicros), 6),
+      discount: attempt.offer.quote?.discount ?? '0',
+      rateUsd: attempt.offer.quote?.rateUsd ?? null,
       payTo: attempt.offer.payTo.toLowerCase(),
-      validBefore: Number(attempt.payload.authorization.validBefore),
+      validBefore,
       payload: JSON.stringify(stored),
       createdAt: at,
       updatedAt: at,

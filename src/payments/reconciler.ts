@@ -1,10 +1,10 @@
-import type { Hash } from 'viem'
+import { getAddress, type Hash } from 'viem'
 import type { NetworkConfig } from '../config/networks'
 import type { Payment } from '../db/schema'
 import type { Logger } from '../lib/logger'
 import { toAtomic } from '../lib/money'
 import type { Facilitator } from '../x402/facilitator'
-import type { PaymentAttempt } from '../x402/match'
+import type { Eip3009PaymentAttempt, PaymentAttempt, Permit2PaymentAttempt } from '../x402/match'
 import type { Ledger, StoredPayload } from './ledger'
 
 export interface ReconcileSummary {
@@ -31,21 +31,36 @@ export function attemptFromRow(row: Payment, network: NetworkConfig): PaymentAtt
   const asset = [network.usdc, network.tmai].find((a) => a?.address.toLowerCase() === row.asset)
   if (!asset) throw new Error(`payment ${row.id}: asset ${row.asset} is not configured on ${network.id}`)
   const requirements = stored.wire.paymentRequirements
+  const offer: PaymentAttempt['offer'] = {
+    scheme: 'exact',
+    network,
+    asset,
+    amountAtomic: BigInt(row.amount),
+    usdPrice: row.usdPrice,
+    usdMicros: Number(toAtomic(row.usdValue, 6)),
+    payTo: row.payTo as `0x${string}`,
+    maxTimeoutSeconds: requirements.maxTimeoutSeconds,
+  }
+  // Rows written before transfer methods were recorded are EIP-3009 payments.
+  if (stored.method === 'permit2') {
+    const payload = stored.payload as Permit2PaymentAttempt['payload']
+    return {
+      x402Version: 2,
+      method: 'permit2',
+      payload,
+      payer: getAddress(payload.permit2Authorization.from.toLowerCase()),
+      wire: stored.wire,
+      offer,
+    }
+  }
+  const payload = stored.payload as Eip3009PaymentAttempt['payload']
   return {
     x402Version: stored.x402Version,
-    payload: stored.payload,
-    payer: stored.payload.authorization.from as `0x${string}`,
+    method: 'eip3009',
+    payload,
+    payer: getAddress(payload.authorization.from.toLowerCase()),
     wire: stored.wire,
-    offer: {
-      scheme: 'exact',
-      network,
-      asset,
-      amountAtomic: BigInt(row.amount),
-      usdPrice: row.usdPrice,
-      usdMicros: Number(toAtomic(row.usdPrice, 6)),
-      payTo: row.payTo as `0x${string}`,
-      maxTimeoutSeconds: requirements.maxTimeoutSeconds,
-    },
+    offer,
   }
 }
 

@@ -9,18 +9,43 @@ import {
   type PaymentRequirementsV1,
   type PaymentRequirementsV2,
 } from './schemas'
+import { ExactPermit2Payload } from './schemes/exact-permit2/payload'
 
-/** A decoded payment bound to the one offer whose terms it matches. */
-export interface PaymentAttempt {
+interface AttemptBase {
   x402Version: 1 | 2
   offer: Offer
-  payload: ExactEip3009Payload
   payer: Address
   /** The wire objects, for a remote facilitator's /verify and /settle. */
   wire: {
     paymentPayload: PaymentPayloadV1 | PaymentPayloadV2
     paymentRequirements: PaymentRequirementsV1 | PaymentRequirementsV2
   }
+}
+
+/** An EIP-3009 `transferWithAuthorization` payment (USDC; v1 or v2). */
+export interface Eip3009PaymentAttempt extends AttemptBase {
+  method: 'eip3009'
+  payload: ExactEip3009Payload
+}
+
+/** A Permit2 payment through the x402 exact Permit2 proxy (TMAI; v2 only). */
+export interface Permit2PaymentAttempt extends AttemptBase {
+  x402Version: 2
+  method: 'permit2'
+  payload: ExactPermit2Payload
+}
+
+/** A decoded payment bound to the one offer whose terms it matches. */
+export type PaymentAttempt = Eip3009PaymentAttempt | Permit2PaymentAttempt
+
+/** The on-chain replay key and expiry of a payment: what the ledger reserves. */
+export function authorizationOf(attempt: PaymentAttempt): { nonce: string; validBefore: number } {
+  if (attempt.method === 'eip3009') {
+    const auth = attempt.payload.authorization
+    return { nonce: auth.nonce.toLowerCase(), validBefore: Number(auth.validBefore) }
+  }
+  const permit = attempt.payload.permit2Authorization
+  return { nonce: BigInt(permit.nonce).toString(), validBefore: Number(permit.deadline) }
 }
 
 export type MatchResult = DecodeResult<PaymentAttempt> & { status?: 400 | 402 }
@@ -79,8 +104,28 @@ export function matchV2(raw: string, offers: Offer[], maxBytes: number): MatchRe
       mismatch = differs
       continue
     }
-    if (candidate.offer.asset.transferMethod !== 'eip3009') {
-      return fail(Reason.invalidScheme, `${candidate.offer.asset.symbol} payments are not accepted yet`)
+    const wire = { paymentPayload, paymentRequirements: candidate.requirements }
+    if (candidate.offer.asset.transferMethod === 'permit2') {
+      const parsed = ExactPermit2Payload.safeParse(paymentPayload.payload)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        return fail(
+          Reason.invalidPayload,
+          `payload.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+          400,
+        )
+      }
+      return {
+        ok: true,
+        value: {
+          x402Version: 2,
+          method: 'permit2',
+          offer: candidate.offer,
+          payload: parsed.data,
+          payer: getAddress(parsed.data.permit2Authorization.from.toLowerCase()),
+          wire,
+        },
+      }
     }
     const payload = parseEip3009(paymentPayload.payload)
     if (!payload.ok) return { ...payload, status: 400 }
@@ -88,10 +133,11 @@ export function matchV2(raw: string, offers: Offer[], maxBytes: number): MatchRe
       ok: true,
       value: {
         x402Version: 2,
+        method: 'eip3009',
         offer: candidate.offer,
         payload: payload.value,
-        payer: getAddress(payload.value.authorization.from),
-        wire: { paymentPayload, paymentRequirements: candidate.requirements },
+        payer: getAddress(payload.value.authorization.from.toLowerCase()),
+        wire,
       },
     }
   }
@@ -137,9 +183,10 @@ export function matchV1(
     ok: true,
     value: {
       x402Version: 1,
+      method: 'eip3009',
       offer,
       payload: payload.value,
-      payer: getAddress(payload.value.authorization.from),
+      payer: getAddress(payload.value.authorization.from.toLowerCase()),
       wire: { paymentPayload, paymentRequirements: toRequirementsV1(offer, resource) },
     },
   }

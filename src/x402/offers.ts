@@ -17,6 +17,8 @@ export interface Offer {
   usdPrice: string
   /** What this payment is worth in integer micro-dollars (for spend limits): the list price, less any discount. */
   usdMicros: number
+  /** For tokens quoted against USD (TMAI): the discount and rate behind `amountAtomic`. */
+  quote?: { discount: string; rateUsd: string; source: string; observedAt: number; expiresAt: number }
   payTo: Address
   maxTimeoutSeconds: number
 }

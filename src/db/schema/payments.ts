@@ -37,7 +37,14 @@ export const payments = sqliteTable(
     /** Atomic units as an integer string (18-decimal amounts exceed 2^63). */
     amount: text('amount').notNull(),
     assetSymbol: text('asset_symbol').notNull(),
+    /** The endpoint's USD list price (decimal string). */
     usdPrice: text('usd_price').notNull(),
+    /** What this payment is worth in USD after any discount (decimal string): what spend limits count. */
+    usdValue: text('usd_value').notNull().default('0'),
+    /** Discount applied to the list price, as a fraction ("0.1" = 10%). */
+    discount: text('discount').notNull().default('0'),
+    /** Token/USD rate the amount was quoted at (null for USDC, quoted 1:1). */
+    rateUsd: text('rate_usd'),
     payTo: text('pay_to').notNull(),
     validBefore: integer('valid_before').notNull(),
     /** The signed payment, kept so the reconciler can resolve a pending settlement. */

@@ -10,7 +10,7 @@ import { eip3009Abi, erc20Abi } from '../../../chain/abis'
 import { ChainUnavailableError } from '../../../chain/errors'
 import type { Relayer } from '../../../chain/relayer'
 import type { ResolveOutcome, SettleHooks, SettleOutcome } from '../../facilitator'
-import type { PaymentAttempt } from '../../match'
+import type { Eip3009PaymentAttempt as PaymentAttempt } from '../../match'
 import { Reason } from '../../reasons'
 
 export interface Eip3009SettleDeps {

@@ -2,7 +2,7 @@ import type { Address, PublicClient } from 'viem'
 import { eip3009Abi, erc20Abi, transferWithAuthorizationTypes } from '../../../chain/abis'
 import { ChainUnavailableError, revertReason } from '../../../chain/errors'
 import type { VerifyOutcome } from '../../facilitator'
-import type { PaymentAttempt } from '../../match'
+import type { Eip3009PaymentAttempt as PaymentAttempt } from '../../match'
 import { Reason } from '../../reasons'
 
 export interface Eip3009VerifyDeps {
