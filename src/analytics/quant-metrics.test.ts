@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest'
+import { beta, computeQuantMetrics, downsideDeviation, historicalVaR, maxDrawdown } from './quant-metrics'
+import { candlesFromCloses, closesFromReturns, randomReturns, seededRandom } from './test-builders'
+
+const fromReturns = (symbol: string, returns: readonly number[], start?: string) =>
+  candlesFromCloses(symbol, closesFromReturns(returns), start === undefined ? {} : { start })
+
+/** Independent type-7 quantile (numpy 'linear'), to cross-check simple-statistics. */
+function quantile7(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const h = (sorted.length - 1) * p
+  const lo = Math.floor(h)
+  return sorted[lo]! + (h - lo) * (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!)
+}
+
+describe('computeQuantMetrics: closed forms', () => {
+  it('constant daily return r: CAGR = (1+r)^365 − 1, zero volatility and drawdown', () => {
+    const r = 0.002
+    const m = computeQuantMetrics(fromReturns('A', Array(100).fill(r)), { days: 'all' })!
+    expect(m.observations).toBe(100)
+    expect(m.totalReturn).toBeCloseTo((1 + r) ** 100 - 1, 12)
+    expect(m.cagr / ((1 + r) ** 365 - 1)).toBeCloseTo(1, 12)
+    expect(m.volatility).toBeLessThan(1e-12)
+    expect(m.maxDrawdown).toBe(0)
+    expect(m.calmar).toBeNull()
+    expect(m.sortino).toBeNull()
+    expect(m.valueAtRisk).toBeCloseTo(r, 12)
+    expect(m.conditionalValueAtRisk).toBeCloseTo(r, 12)
+    expect(m.profitFactor).toBeNull()
+  })
+
+  it('a full 365-day window annualises to the total return', () => {
+    const m = computeQuantMetrics(fromReturns('A', randomReturns(500, 7)))!
+    expect(m.observations).toBe(365)
+    expect(m.cagr).toBeCloseTo(m.totalReturn, 12)
+  })
+
+  it('alternating +2r / −r: mean, volatility, Sharpe, Sortino and total return', () => {
+    const r = 0.01
+    const k = 100
+    const n = 2 * k
+    const returns = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 2 * r : -r))
+    const m = computeQuantMetrics(fromReturns('A', returns), { days: 'all' })!
+    const sd = 1.5 * r * Math.sqrt(n / (n - 1))
+    expect(m.meanDailyReturn).toBeCloseTo(r / 2, 14)
+    expect(m.dailyVolatility).toBeCloseTo(sd, 14)
+    expect(m.volatility).toBeCloseTo(sd * Math.sqrt(365), 12)
+    expect(m.sharpe).toBeCloseTo((r / 2 / sd) * Math.sqrt(365), 10)
+    expect(m.sortino).toBeCloseTo((r / 2 / (r / Math.SQRT2)) * Math.sqrt(365), 10)
+    expect(m.totalReturn).toBeCloseTo(((1 + 2 * r) * (1 - r)) ** k - 1, 12)
+    expect(m.maxDrawdown).toBeCloseTo(-r, 12)
+    expect(m.profitFactor).toBeCloseTo(2, 12)
+    expect(m.skewness).toBeCloseTo(0, 10)
+  })
+
+  it('risk-free rate lowers Sharpe by the geometric daily rate over daily volatility', () => {
+    const candles = fromReturns('A', randomReturns(400, 3))
+    const base = computeQuantMetrics(candles)!
+    const withRf = computeQuantMetrics(candles, { riskFreeRate: 0.05 })!
+    const rfDaily = 1.05 ** (1 / 365) - 1
+    expect(base.sharpe! - withRf.sharpe!).toBeCloseTo((rfDaily / base.dailyVolatility) * Math.sqrt(365), 12)
+    expect(withRf.volatility).toBe(base.volatility)
+  })
+
+  it('max drawdown of a known path', () => {
+    expect(maxDrawdown([100, 120, 90, 110, 60, 130, 100])).toBeCloseTo(-0.5, 15)
+    expect(maxDrawdown([1, 2, 3])).toBe(0)
+    const m = computeQuantMetrics(candlesFromCloses('A', [100, 120, 90, 110, 60, 130, 100]), { days: 'all' })!
+    expect(m.maxDrawdown).toBeCloseTo(-0.5, 15)
+    expect(m.calmar).toBeCloseTo(m.cagr / 0.5, 12)
+  })
+
+  it('historical VaR/CVaR on a known distribution', () => {
+    // Returns −0.050, −0.049, … +0.049 in a shuffled order.
+    const values = Array.from({ length: 100 }, (_, i) => (i - 50) / 1000)
+    const rand = seededRandom(11)
+    const shuffled = values
+      .map((v) => ({ v, k: rand() }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.v)
+    const m = computeQuantMetrics(fromReturns('A', shuffled), { days: 'all' })!
+    // Type-7: h = 99 × 0.05 = 4.95 → x(4) + 0.95 (x(5) − x(4)).
+    expect(m.valueAtRisk).toBeCloseTo(-0.046 + 0.95 * 0.001, 12)
+    expect(m.conditionalValueAtRisk).toBeCloseTo(-0.048, 12)
+    expect(m.conditionalValueAtRisk).toBeLessThanOrEqual(m.valueAtRisk)
+    expect(m.tailRatio).toBeCloseTo(quantile7(values, 0.95) / Math.abs(quantile7(values, 0.05)), 10)
+  })
+
+  it('VaR matches an independent quantile implementation', () => {
+    const returns = randomReturns(300, 5, 0.08)
+    const { valueAtRisk, conditionalValueAtRisk } = historicalVaR(returns, 0.05)
+    expect(valueAtRisk).toBeCloseTo(quantile7(returns, 0.05), 14)
+    const tail = returns.filter((r) => r <= valueAtRisk)
+    expect(conditionalValueAtRisk).toBeCloseTo(tail.reduce((a, b) => a + b, 0) / tail.length, 14)
+  })
+
+  it('beta of an asset whose returns are exactly 2× BTC is 2; BTC to itself is 1', () => {
+    const btcReturns = randomReturns(400, 21)
+    const btc = fromReturns('BTC', btcReturns)
+    const lev = fromReturns(
+      'LEV',
+      btcReturns.map((r) => 2 * r),
+    )
+    expect(computeQuantMetrics(lev, { benchmark: btc })!.beta).toBeCloseTo(2, 10)
+    expect(computeQuantMetrics(btc, { benchmark: btc })!.beta).toBeCloseTo(1, 12)
+    expect(computeQuantMetrics(btc)!.beta).toBeNull()
+  })
+
+  it('beta uses only the dates both series have', () => {
+    const btcReturns = randomReturns(100, 4)
+    const btc = fromReturns('BTC', btcReturns)
+    // Starts 40 days later, then follows −BTC.
+    const late = fromReturns(
+      'LATE',
+      btcReturns.slice(40).map((r) => -r),
+      '2024-02-10',
+    )
+    const m = computeQuantMetrics(late, { benchmark: btc, days: 'all' })!
+    expect(m.betaObservations).toBe(60)
+    expect(m.beta).toBeCloseTo(-1, 10)
+  })
+
+  it('skewness and excess kurtosis match the textbook G1/G2 formulas', () => {
+    const returns = randomReturns(250, 9, 0.05).map((r) => r ** 3 * 40 + r)
+    const m = computeQuantMetrics(fromReturns('A', returns), { days: 'all' })!
+    const x = computeReturnsBack(returns)
+    const n = x.length
+    const mu = x.reduce((a, b) => a + b, 0) / n
+    const s = Math.sqrt(x.reduce((a, b) => a + (b - mu) ** 2, 0) / (n - 1))
+    const z3 = x.reduce((a, b) => a + ((b - mu) / s) ** 3, 0)
+    const z4 = x.reduce((a, b) => a + ((b - mu) / s) ** 4, 0)
+    const g1 = (n / ((n - 1) * (n - 2))) * z3
+    const g2 = ((n * (n + 1)) / ((n - 1) * (n - 2) * (n - 3))) * z4 - (3 * (n - 1) ** 2) / ((n - 2) * (n - 3))
+    expect(m.skewness).toBeCloseTo(g1, 10)
+    expect(m.excessKurtosis).toBeCloseTo(g2, 10)
+  })
+
+  it('is null with fewer than two returns, and per-field nulls for short samples', () => {
+    expect(computeQuantMetrics(candlesFromCloses('A', [1, 2]))).toBeNull()
+    expect(computeQuantMetrics([])).toBeNull()
+    const m = computeQuantMetrics(candlesFromCloses('A', [1, 2, 1.5]))!
+    expect(m.observations).toBe(2)
+    expect(m.skewness).toBeNull()
+    expect(m.excessKurtosis).toBeNull()
+  })
+
+  it('respects days and endDate', () => {
+    const candles = fromReturns('A', randomReturns(200, 2)) // 2024-01-01 .. 2024-07-19
+    const m = computeQuantMetrics(candles, { days: 30, endDate: '2024-03-31' })!
+    expect(m.endDate).toBe('2024-03-31')
+    expect(m.startDate).toBe('2024-03-01')
+    expect(m.observations).toBe(30)
+  })
+})
+
+/** The returns as the module sees them: recomputed from the compounded close path. */
+function computeReturnsBack(returns: readonly number[]): number[] {
+  const closes = closesFromReturns(returns)
+  return closes.slice(1).map((c, i) => c / closes[i]! - 1)
+}
+
+describe('invariants on random series', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i: drawdown <= 0, CVaR <= VaR, volatility >= 0', (seed) => {
+    const m = computeQuantMetrics(fromReturns('A', randomReturns(400, seed, 0.1, -0.001)))!
+    expect(m.maxDrawdown).toBeLessThanOrEqual(0)
+    expect(m.maxDrawdown).toBeGreaterThanOrEqual(-1)
+    expect(m.conditionalValueAtRisk).toBeLessThanOrEqual(m.valueAtRisk)
+    expect(m.volatility).toBeGreaterThanOrEqual(0)
+    expect(downsideDeviation([0.1, -0.1])).toBeCloseTo(0.1 / Math.SQRT2, 15)
+  })
+
+  it('beta helper returns null for a constant benchmark', () => {
+    expect(beta([0.1, 0.2, 0.3], [0.01, 0.01, 0.01])).toBeNull()
+    expect(beta([0.1], [0.2])).toBeNull()
+  })
+})
