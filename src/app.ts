@@ -9,12 +9,14 @@ import type { Config } from './config/env'
 import type { NetworkConfig } from './config/networks'
 import type { Db } from './db/client'
 import { ApiError, createErrorRenderer } from './http/errors'
+import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
 import type { Logger } from './lib/logger'
 import type { MarketStore } from './market-data/store'
 import type { IdempotencyStore } from './payments/idempotency'
 import type { Ledger } from './payments/ledger'
 import type { SpendLimiter } from './payments/spend-limits'
+import type { TmaiQuoteBook } from './pricing/tmai-offers'
 import type { Facilitator } from './x402/facilitator'
 import { type PaymentVariables, paymentGate } from './x402/middleware'
 
@@ -28,6 +30,8 @@ export interface Services {
   market: MarketStore
   ledger: Ledger
   facilitator: Facilitator
+  /** TMAI quotes (absent: TMAI is not offered). */
+  tmai?: TmaiQuoteBook
   limiter: SpendLimiter
   idempotency: IdempotencyStore
   logger: Logger
@@ -84,6 +88,11 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
     }),
   )
   app.get('/health', (c) => c.json({ ok: true }))
+  registerPaymentQuoteRoute(app as unknown as Hono, {
+    config,
+    network: services.network,
+    tmai: services.tmai,
+  })
   registerSpendPolicyRoutes(app as unknown as Hono, {
     db: services.db,
     limiter: services.limiter,

@@ -3,7 +3,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { Services } from './app'
 import { Relayer } from './chain/relayer'
 import type { Config } from './config/env'
-import { NETWORKS } from './config/networks'
+import { NETWORKS, type NetworkConfig } from './config/networks'
 import type { Db } from './db/client'
 import { devnetChain } from './devnet/setup'
 import type { Logger } from './lib/logger'
@@ -11,6 +11,8 @@ import { MarketStore } from './market-data/store'
 import { IdempotencyStore } from './payments/idempotency'
 import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
+import { createTmaiFeed } from './pricing/tmai-feed'
+import { TmaiQuoteBook, type TmaiRateFeed } from './pricing/tmai-offers'
 import { createRemoteFacilitator } from './x402/remote-facilitator'
 import { createExactEip3009Scheme } from './x402/schemes/exact-eip3009'
 import { createExactPermit2Scheme } from './x402/schemes/exact-permit2'
@@ -26,6 +28,8 @@ export interface ServiceOptions {
   devnetDefaults?: { payTo: Address; settlerPrivateKey: `0x${string}` }
   /** Clock for spend-limit windows (tests move it). */
   nowSeconds?: () => number
+  /** Replaces the configured TMAI/USD feed (tests drive staleness and outages with it). */
+  tmaiFeed?: TmaiRateFeed
 }
 
 /** The composition root: every long-lived service, built once per process. */
@@ -79,6 +83,7 @@ export function createServices(options: ServiceOptions): Services {
     client: client as PublicClient,
     network,
     payTo,
+    tmai: tmaiQuoteBook(config, network, options.tmaiFeed ?? createTmaiFeed(config, client)),
     market: new MarketStore(db),
     ledger: new Ledger(db),
     limiter: new SpendLimiter(db, config.spendCaps, options.nowSeconds),
@@ -86,4 +91,13 @@ export function createServices(options: ServiceOptions): Services {
     facilitator,
     logger,
   }
+}
+
+function tmaiQuoteBook(
+  config: Config,
+  network: NetworkConfig,
+  feed: TmaiRateFeed | undefined,
+): TmaiQuoteBook | undefined {
+  if (!network.tmai || !feed) return undefined
+  return new TmaiQuoteBook(feed, { tmai: network.tmai, discount: config.tmai.discount })
 }

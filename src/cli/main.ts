@@ -1,6 +1,7 @@
 import { callCommand, callHelp } from './call'
 import { ingestCommand, ingestHelp } from './ingest'
 import { ledgerCommand, ledgerHelp } from './ledger'
+import { permit2ApproveCommand, permit2ApproveHelp } from './permit2-approve'
 import { serveCommand, serveHelp } from './serve'
 
 const commands: Record<string, { help: string; run(argv: string[]): Promise<void> }> = {
@@ -8,6 +9,7 @@ const commands: Record<string, { help: string; run(argv: string[]): Promise<void
   ingest: { help: ingestHelp, run: ingestCommand },
   call: { help: callHelp, run: callCommand },
   ledger: { help: ledgerHelp, run: ledgerCommand },
+  'permit2-approve': { help: permit2ApproveHelp, run: permit2ApproveCommand },
 }
 
 const usage = `Usage: x402-analytics <command> [options]
@@ -17,6 +19,7 @@ Commands:
   ingest    import market data
   call      call an endpoint and pay for it with x402
   ledger    list recorded payments
+  permit2-approve  approve Permit2 once so you can pay in TMAI
 
 Run 'x402-analytics <command> --help' for a command's options.`
 

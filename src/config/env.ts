@@ -50,6 +50,19 @@ export const EnvSchema = z
     COINBASE_BASE_URL: optionalString.pipe(z.url().optional()),
     COINGECKO_BASE_URL: optionalString.pipe(z.url().optional()),
     TMAI_USD: decimalUsd.default('0.0007'),
+    TMAI_DISCOUNT: z
+      .string()
+      .regex(/^0(\.\d{1,6})?$/, 'a fraction below 1, like 0.10')
+      .default('0.10'),
+    /** Where the TMAI/USD rate comes from; default: fixed on the devnet, none (no TMAI offer) elsewhere. */
+    TMAI_PRICE_SOURCE: z.enum(['fixed', 'dex-twap', 'http-api', 'none']).optional(),
+    TMAI_PRICE_MAX_AGE_SECONDS: positiveInt.default(300),
+    TMAI_PRICE_MIN_USD: decimalUsd.default('0.00001'),
+    TMAI_PRICE_MAX_USD: decimalUsd.default('1'),
+    TMAI_POOL_ADDRESS: optionalString.refine((v) => v === undefined || isAddress(v), 'must be a 0x address'),
+    TMAI_TWAP_WINDOW_SECONDS: positiveInt.default(1800),
+    TMAI_POOL_MIN_LIQUIDITY: z.string().regex(/^\d+$/).default('0'),
+    TMAI_PRICE_API_URL: optionalString.pipe(z.url().optional()),
     PRICE_TIER1_USD: decimalUsd.default('0.017'),
     PRICE_TIER2_USD: decimalUsd.default('0.034'),
     PRICE_TIER3_USD: decimalUsd.default('0.068'),
@@ -106,6 +119,17 @@ export interface Config {
     urls: { binance?: string; coinbase?: string; coingecko?: string }
   }
   tmaiUsd: string
+  tmai: {
+    discount: string
+    priceSource: 'fixed' | 'dex-twap' | 'http-api' | 'none'
+    maxAgeSeconds: number
+    minUsd: string
+    maxUsd: string
+    poolAddress: `0x${string}` | undefined
+    twapWindowSeconds: number
+    poolMinLiquidity: bigint
+    priceApiUrl: string | undefined
+  }
   tierPricesUsd: { tier1: string; tier2: string; tier3: string }
   maxTimeoutSeconds: number
   clockSkewSeconds: number
@@ -164,6 +188,17 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
       },
     },
     tmaiUsd: env.TMAI_USD,
+    tmai: {
+      discount: env.TMAI_DISCOUNT,
+      priceSource: env.TMAI_PRICE_SOURCE ?? (env.NETWORK === 'devnet' ? 'fixed' : 'none'),
+      maxAgeSeconds: env.TMAI_PRICE_MAX_AGE_SECONDS,
+      minUsd: env.TMAI_PRICE_MIN_USD,
+      maxUsd: env.TMAI_PRICE_MAX_USD,
+      poolAddress: env.TMAI_POOL_ADDRESS as `0x${string}` | undefined,
+      twapWindowSeconds: env.TMAI_TWAP_WINDOW_SECONDS,
+      poolMinLiquidity: BigInt(env.TMAI_POOL_MIN_LIQUIDITY),
+      priceApiUrl: env.TMAI_PRICE_API_URL,
+    },
     tierPricesUsd: { tier1: env.PRICE_TIER1_USD, tier2: env.PRICE_TIER2_USD, tier3: env.PRICE_TIER3_USD },
     maxTimeoutSeconds: env.MAX_TIMEOUT_SECONDS,
     clockSkewSeconds: env.CLOCK_SKEW_SECONDS,

@@ -28,6 +28,8 @@ export type SpendDecision =
       remainingMicros: number
       /** Unix seconds when the window resets (per-call caps never reset: null). */
       resetsAt: number | null
+      /** Seconds until then, by the limiter's own clock. */
+      retryAfterSeconds: number | null
     }
 
 const HOUR = 3600
@@ -100,6 +102,7 @@ export class SpendLimiter {
         capMicros: caps.perCall.cap,
         remainingMicros: caps.perCall.cap,
         resetsAt: null,
+        retryAfterSeconds: null,
       }
     }
     const hourStart = now - (now % HOUR)
@@ -153,6 +156,7 @@ export class SpendLimiter {
           capMicros: cap,
           remainingMicros: Math.max(0, cap - used),
           resetsAt: counter.windowStart + counter.length,
+          retryAfterSeconds: Math.max(1, counter.windowStart + counter.length - now),
         }
       }
       holds.push({ scope: counter.scope, windowStart: counter.windowStart, amount: args.usdMicros })

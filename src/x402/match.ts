@@ -82,12 +82,21 @@ function parseEip3009(payload: unknown): DecodeResult<ExactEip3009Payload> {
 }
 
 /** v2: `PAYMENT-SIGNATURE`. The client echoes the requirement it accepted; it must be one of ours, term for term. */
-export function matchV2(raw: string, offers: Offer[], maxBytes: number): MatchResult {
+export function matchV2(
+  raw: string,
+  offers: Offer[],
+  maxBytes: number,
+  /** Offers still honoured for this payment though no longer current (e.g. an earlier TMAI quote). */
+  honoured: (accepted: PaymentRequirementsV2) => Offer[] = () => [],
+): MatchResult {
   const decoded = decodeHeader(raw, PaymentPayloadV2, { maxBytes, headerName: 'PAYMENT-SIGNATURE' })
   if (!decoded.ok) return { ...decoded, status: 400 }
   const paymentPayload = decoded.value
   const accepted = paymentPayload.accepted
-  const candidates = offers.map((offer) => ({ offer, requirements: toRequirementsV2(offer) }))
+  const candidates = [...offers, ...honoured(accepted)].map((offer) => ({
+    offer,
+    requirements: toRequirementsV2(offer),
+  }))
   const sameAsset = candidates.filter(
     (c) => c.requirements.network === accepted.network && sameAddress(c.requirements.asset, accepted.asset),
   )

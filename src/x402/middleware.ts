@@ -3,7 +3,7 @@ import type { Address } from 'viem'
 import type { Endpoint } from '../catalog/types'
 import { ChainUnavailableError } from '../chain/errors'
 import type { Config } from '../config/env'
-import type { NetworkConfig } from '../config/networks'
+import { CANONICAL, type NetworkConfig } from '../config/networks'
 import { ApiError } from '../http/errors'
 import type { Logger } from '../lib/logger'
 import { formatAtomic } from '../lib/money'
@@ -12,11 +12,14 @@ import { IDEMPOTENCY_KEY, type IdempotencyStore, requestFingerprint } from '../p
 import type { Ledger } from '../payments/ledger'
 import type { SpendDecision, SpendLimiter } from '../payments/spend-limits'
 import { tierPriceUsd } from '../pricing/tiers'
+import type { TmaiQuoteBook } from '../pricing/tmai-offers'
 import type { Facilitator } from './facilitator'
 import { type MatchResult, matchV1, matchV2, type PaymentAttempt } from './match'
-import { buildOffers, type ResourceDescription } from './offers'
+import { buildOffers, type Offer, offerFromQuote, type ResourceDescription } from './offers'
 import { Reason } from './reasons'
 import { challenge, jsonResponse, REPLAYED_HEADERS, settlementHeader } from './responses'
+import type { PaymentRequirementsV2 } from './schemas'
+import { Permit2Reason } from './schemes/exact-permit2/errors'
 
 export interface PaymentGateDeps {
   config: Config
@@ -25,6 +28,8 @@ export interface PaymentGateDeps {
   market: MarketStore
   ledger: Ledger
   facilitator: Facilitator
+  /** TMAI quotes; absent when the network has no TMAI or TMAI payments are off. */
+  tmai?: TmaiQuoteBook
   limiter: SpendLimiter
   idempotency: IdempotencyStore
   logger: Logger
@@ -88,12 +93,46 @@ export function paymentGate(
   if (usdPrice === null) throw new Error(`paymentGate: ${endpoint.path} is free`)
   const { config, ledger, facilitator, logger, limiter, idempotency } = deps
   const queryParams = queryParamsOf(endpoint)
-  const offers = buildOffers({
+  const offerContext = {
     network: deps.network,
     payTo: deps.payTo,
     usdPrice,
     maxTimeoutSeconds: config.maxTimeoutSeconds,
-  })
+  }
+  let lastTmaiWarning = 0
+
+  /** This request's offers: USDC, plus TMAI at a fresh quote unless the payer asked for USDC only. */
+  async function offersFor(c: Context): Promise<{ offers: Offer[]; notice?: Notice }> {
+    const header = c.req.header('x-payment-token')?.trim().toLowerCase()
+    const preference = header === 'usdc' || header === 'tmai' ? header : undefined
+    if (!deps.tmai || preference === 'usdc') return { offers: buildOffers(offerContext, { preference }) }
+    const quoted = await deps.tmai.quote(endpoint.path, usdPrice!, config.maxTimeoutSeconds)
+    if (quoted.ok) return { offers: buildOffers(offerContext, { tmai: quoted.quote, preference }) }
+    if (Date.now() - lastTmaiWarning > 60_000) {
+      lastTmaiWarning = Date.now()
+      logger.warn('TMAI offer left out: no valid TMAI/USD price', {
+        reason: quoted.reason,
+        detail: quoted.message,
+      })
+    }
+    return {
+      offers: buildOffers(offerContext),
+      notice: {
+        key: 'tmai-offer',
+        info: { available: false, reason: quoted.reason, message: quoted.message },
+      },
+    }
+  }
+
+  /** A TMAI amount we quoted for this route earlier is honoured until that quote's window closes. */
+  function honouredQuotes(accepted: PaymentRequirementsV2): Offer[] {
+    const tmai = deps.network.tmai
+    if (!deps.tmai || !tmai || accepted.asset.toLowerCase() !== tmai.address.toLowerCase()) return []
+    if (!/^[0-9]{1,78}$/.test(accepted.amount)) return []
+    const quote = deps.tmai.find(endpoint.path, BigInt(accepted.amount))
+    const offer = quote ? offerFromQuote(offerContext, quote) : undefined
+    return offer ? [offer] : []
+  }
 
   return async function paymentRequired(c, next) {
     if (endpoint.requiresMarketData && !(await deps.market.hasData())) {
@@ -102,19 +141,17 @@ export function paymentGate(
       })
     }
     const resource = resourceFor(c, endpoint, config, queryParams)
+    const { offers, notice } = await offersFor(c)
+    const refuse = (reason: string, message: string, options: Parameters<typeof challenge>[4] = {}) =>
+      challenge(offers, resource, reason, message, { ...options, notice })
     const v2Header = c.req.header(PAYMENT_HEADER_V2)
     const v1Header = c.req.header(PAYMENT_HEADER_V1)
     if (!v2Header && !v1Header) {
-      return challenge(
-        offers,
-        resource,
-        Reason.paymentRequired,
-        `this endpoint costs $${usdPrice}; pay with x402`,
-      )
+      return refuse(Reason.paymentRequired, `this endpoint costs $${usdPrice}; pay with x402`)
     }
 
     const match: MatchResult = v2Header
-      ? matchV2(v2Header, offers, config.maxPaymentHeaderBytes)
+      ? matchV2(v2Header, offers, config.maxPaymentHeaderBytes, (accepted) => honouredQuotes(accepted))
       : matchV1(v1Header!, offers, resource, config.maxPaymentHeaderBytes)
     if (!match.ok) {
       if (match.status === 400) {
@@ -122,7 +159,7 @@ export function paymentGate(
           match.reason === Reason.paymentHeaderTooLarge ? 'paymentHeaderTooLarge' : 'invalidPayload'
         throw new ApiError(kind, match.message)
       }
-      return challenge(offers, resource, match.reason, match.message)
+      return refuse(match.reason, match.message)
     }
     const attempt = match.value
 
@@ -132,7 +169,7 @@ export function paymentGate(
     c.set('parsedInput', input.value)
 
     const key = idempotencyKeyOf(c, attempt)
-    if (!key) return pay(c, next, attempt, resource)
+    if (!key) return pay(c, next, attempt, refuse)
     const begun = await idempotency.begin(
       attempt.payer,
       key,
@@ -161,7 +198,7 @@ export function paymentGate(
     }
     let charged = false
     try {
-      const returned = await pay(c, next, attempt, resource)
+      const returned = await pay(c, next, attempt, refuse)
       const res = returned ?? c.res
       charged = res.status < 400
       if (charged) {
@@ -184,7 +221,7 @@ export function paymentGate(
     c: Context<{ Variables: PaymentVariables }>,
     next: Next,
     attempt: PaymentAttempt,
-    resource: ResourceDescription,
+    refuse: Refuse,
   ): Promise<Response | undefined> {
     const reservation = await ledger.reserve(attempt, {
       method: c.req.method,
@@ -193,7 +230,7 @@ export function paymentGate(
     })
     if (!reservation.ok) {
       if (reservation.state === 'settled' || reservation.state === 'failed') {
-        return challenge(offers, resource, Reason.nonceAlreadyUsed, 'this payment was already used')
+        return refuse(Reason.nonceAlreadyUsed, 'this payment was already used')
       }
       throw new ApiError('paymentInProgress', 'this payment is already being processed by another request', {
         state: reservation.state,
@@ -215,9 +252,8 @@ export function paymentGate(
     if (!spend.ok) {
       await ledger.release(id, Reason.spendLimitExceeded)
       logger.info('spend limit exceeded', { ...log, limit: spend.limit })
-      const retryAfter =
-        spend.resetsAt === null ? undefined : Math.max(1, spend.resetsAt - Math.floor(Date.now() / 1000))
-      return challenge(offers, resource, Reason.spendLimitExceeded, describeLimit(spend), {
+      const retryAfter = spend.retryAfterSeconds ?? undefined
+      return refuse(Reason.spendLimitExceeded, describeLimit(spend), {
         headers: retryAfter ? { 'Retry-After': String(retryAfter) } : {},
         extra: {
           limit: spend.limit,
@@ -252,7 +288,11 @@ export function paymentGate(
     if (!verified.ok) {
       await notCharged(verified.reason)
       logger.info('payment rejected', { ...log, reason: verified.reason })
-      return challenge(offers, resource, verified.reason, verified.message)
+      if (verified.reason === Permit2Reason.allowanceRequired) {
+        // Fixable once by the payer: 412 with instructions rather than a plain refusal.
+        return refuse(verified.reason, permit2ApprovalHelp(attempt), { status: 412 })
+      }
+      return refuse(verified.reason, verified.message)
     }
     await ledger.markVerified(id, verifyMs)
     c.set('payment', {
@@ -339,7 +379,7 @@ export function paymentGate(
       network,
       payer: attempt.payer,
     })
-    c.res = challenge(offers, resource, outcome.reason, `settlement failed: ${outcome.message}`, {
+    c.res = refuse(outcome.reason, `settlement failed: ${outcome.message}`, {
       headers: header,
     })
     return undefined
@@ -375,4 +415,15 @@ function idempotencyKeyOf(c: Context, attempt: PaymentAttempt): string | undefin
     })
   }
   return key
+}
+
+type Notice = { key: string; info: Record<string, unknown> }
+type Refuse = (reason: string, message: string, options?: Parameters<typeof challenge>[4]) => Response
+
+function permit2ApprovalHelp(attempt: PaymentAttempt): string {
+  return (
+    `${attempt.payer} has not approved Permit2 (${CANONICAL.permit2}) to move its ${attempt.offer.asset.symbol}. ` +
+    `Approve once — \`PAYER_PRIVATE_KEY=… x402-analytics permit2-approve --token ${attempt.offer.asset.symbol}\`, ` +
+    `or call approve(${CANONICAL.permit2}, max) on ${attempt.offer.asset.address} — then retry; nothing was charged.`
+  )
 }

@@ -1,6 +1,7 @@
 import type { Address } from 'viem'
 import type { AssetConfig, NetworkConfig } from '../config/networks'
 import { toAtomic } from '../lib/money'
+import type { TmaiQuote } from '../pricing/tmai-offers'
 import type {
   PaymentRequiredV1,
   PaymentRequiredV2,
@@ -30,21 +31,49 @@ export interface OfferContext {
   maxTimeoutSeconds: number
 }
 
-/** The offers for a paid request, most preferred first (USDC first; TMAI joins with the Permit2 work). */
-export function buildOffers(ctx: OfferContext): Offer[] {
+/** The offers for a paid request, most preferred first: USDC, then TMAI when a valid quote exists. */
+export function buildOffers(
+  ctx: OfferContext,
+  options: { tmai?: TmaiQuote; preference?: 'usdc' | 'tmai' } = {},
+): Offer[] {
   const usdc = ctx.network.usdc
-  return [
-    {
-      scheme: 'exact',
-      network: ctx.network,
-      asset: usdc,
-      amountAtomic: toAtomic(ctx.usdPrice, usdc.decimals),
-      usdPrice: ctx.usdPrice,
-      usdMicros: Number(toAtomic(ctx.usdPrice, 6)),
-      payTo: ctx.payTo,
-      maxTimeoutSeconds: ctx.maxTimeoutSeconds,
+  const usdcOffer: Offer = {
+    scheme: 'exact',
+    network: ctx.network,
+    asset: usdc,
+    amountAtomic: toAtomic(ctx.usdPrice, usdc.decimals),
+    usdPrice: ctx.usdPrice,
+    usdMicros: Number(toAtomic(ctx.usdPrice, 6)),
+    payTo: ctx.payTo,
+    maxTimeoutSeconds: ctx.maxTimeoutSeconds,
+  }
+  if (options.preference === 'usdc' || !options.tmai) return [usdcOffer]
+  const tmaiOffer = offerFromQuote(ctx, options.tmai)
+  if (!tmaiOffer) return [usdcOffer]
+  return options.preference === 'tmai' ? [tmaiOffer, usdcOffer] : [usdcOffer, tmaiOffer]
+}
+
+/** The TMAI offer a quote stands for (also used to honour a quote made earlier at another rate). */
+export function offerFromQuote(ctx: OfferContext, quote: TmaiQuote): Offer | undefined {
+  const tmai = ctx.network.tmai
+  if (!tmai) return undefined
+  return {
+    scheme: 'exact',
+    network: ctx.network,
+    asset: tmai,
+    amountAtomic: quote.amountAtomic,
+    usdPrice: ctx.usdPrice,
+    usdMicros: quote.usdMicros,
+    quote: {
+      discount: quote.discount,
+      rateUsd: quote.rateUsd,
+      source: quote.source,
+      observedAt: quote.observedAt,
+      expiresAt: quote.expiresAt,
     },
-  ]
+    payTo: ctx.payTo,
+    maxTimeoutSeconds: ctx.maxTimeoutSeconds,
+  }
 }
 
 function offerExtra(offer: Offer): Record<string, unknown> {

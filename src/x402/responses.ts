@@ -20,14 +20,27 @@ export function challenge(
   resource: ResourceDescription,
   reason: string,
   message: string,
-  options: { headers?: Record<string, string>; extra?: Record<string, unknown>; status?: 402 | 412 } = {},
+  options: {
+    headers?: Record<string, string>
+    extra?: Record<string, unknown>
+    status?: 402 | 412
+    /** Why an offer is missing (e.g. no fresh TMAI price): v2 `extensions` and a v1 body field. */
+    notice?: { key: string; info: Record<string, unknown> }
+  } = {},
 ): Response {
+  const extensions = options.notice ? { [options.notice.key]: { info: options.notice.info } } : undefined
   const v2 = paymentRequiredV2(
     offers,
     resource,
     reason === Reason.paymentRequired ? 'Payment required' : reason,
+    extensions,
   )
-  const body = { ...paymentRequiredV1(offers, resource, reason), message, ...options.extra }
+  const body = {
+    ...paymentRequiredV1(offers, resource, reason),
+    message,
+    ...options.extra,
+    ...(options.notice ? { notices: { [options.notice.key]: options.notice.info } } : {}),
+  }
   return jsonResponse(options.status ?? 402, body, {
     ...options.headers,
     'PAYMENT-REQUIRED': encodeHeader(v2),

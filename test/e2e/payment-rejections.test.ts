@@ -76,7 +76,20 @@ describe('the 402 challenge', () => {
     })
     expect(v1.accepts[0]?.outputSchema).toMatchObject({ input: { type: 'http', method: 'GET' } })
     const v2 = decodeHeaderJson(res.headers.get('payment-required'))
-    expect(v2).toMatchObject({ x402Version: 2, resource: { url: URL_PATH }, accepts: [usdcRequirementV2()] })
+    // v2 lists USDC first, then TMAI at 10% off via Permit2; v1 (EIP-3009 only) lists USDC alone.
+    expect(v2).toMatchObject({
+      x402Version: 2,
+      resource: { url: URL_PATH },
+      accepts: [
+        usdcRequirementV2(),
+        {
+          ...usdcRequirementV2(),
+          asset: NETWORKS.devnet.tmai!.address,
+          amount: '21857142857142857143', // ceil(0.017 × 0.9 / 0.0007 × 10^18)
+          extra: { assetTransferMethod: 'permit2' },
+        },
+      ],
+    })
   })
 
   it('answers CORS preflight allowing the payment request headers', async () => {

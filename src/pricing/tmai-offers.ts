@@ -1,0 +1,101 @@
+import type { AssetConfig } from '../config/networks'
+import { ceilDiv, parseDecimal } from '../lib/money'
+import { quoteTokenAmount } from './quote'
+
+/** A TMAI/USD rate usable for quoting, or why there is none (then TMAI is simply not offered). */
+export type TmaiRateResult =
+  | { ok: true; usd: string; observedAt: number; source: string }
+  | { ok: false; reason: string; message: string }
+
+export interface TmaiRateFeed {
+  current(): Promise<TmaiRateResult>
+}
+
+export interface TmaiQuote {
+  route: string
+  amountAtomic: bigint
+  /** What the payment is worth in USD micro-dollars after the discount (what spend limits count). */
+  usdMicros: number
+  discount: string
+  rateUsd: string
+  source: string
+  observedAt: number
+  /** ms epoch: a payment for exactly this amount on this route is accepted until then, whatever the rate does. */
+  expiresAt: number
+}
+
+export type QuoteResult = { ok: true; quote: TmaiQuote } | { ok: false; reason: string; message: string }
+
+/**
+ * Quotes TMAI for a route's USD price and remembers every quote until its payment window closes, so a payer who
+ * signed for a quoted amount is not refused because the rate moved meanwhile. Anything we never quoted is refused.
+ * Bounded: the oldest quotes are dropped beyond `maxQuotes`.
+ */
+export class TmaiQuoteBook {
+  private readonly quotes = new Map<string, TmaiQuote>()
+
+  constructor(
+    private readonly feed: TmaiRateFeed,
+    private readonly options: { tmai: AssetConfig; discount: string; maxQuotes?: number; now?: () => number },
+  ) {}
+
+  async quote(route: string, usdPrice: string, maxTimeoutSeconds: number): Promise<QuoteResult> {
+    const rate = await this.feed.current()
+    if (!rate.ok) return rate
+    const now = (this.options.now ?? Date.now)()
+    const amountAtomic = quoteTokenAmount({
+      usdPrice,
+      discount: this.options.discount,
+      tokenUsd: rate.usd,
+      decimals: this.options.tmai.decimals,
+    })
+    const quote: TmaiQuote = {
+      route,
+      amountAtomic,
+      usdMicros: discountedUsdMicros(usdPrice, this.options.discount),
+      discount: this.options.discount,
+      rateUsd: rate.usd,
+      source: rate.source,
+      observedAt: rate.observedAt,
+      expiresAt: now + maxTimeoutSeconds * 1000,
+    }
+    this.remember(quote)
+    return { ok: true, quote }
+  }
+
+  /** A still-valid quote we made for exactly this route and amount. */
+  find(route: string, amountAtomic: bigint): TmaiQuote | undefined {
+    const quote = this.quotes.get(`${route}|${amountAtomic}`)
+    const now = (this.options.now ?? Date.now)()
+    return quote && quote.expiresAt >= now ? quote : undefined
+  }
+
+  get size(): number {
+    return this.quotes.size
+  }
+
+  private remember(quote: TmaiQuote): void {
+    const key = `${quote.route}|${quote.amountAtomic}`
+    this.quotes.delete(key)
+    this.quotes.set(key, quote)
+    const max = this.options.maxQuotes ?? 10_000
+    while (this.quotes.size > max) {
+      const oldest = this.quotes.keys().next().value
+      if (oldest === undefined) break
+      this.quotes.delete(oldest)
+    }
+  }
+}
+
+/** USD price × (1 − discount) in micro-dollars, rounded up (exact for every list price and 2-digit discount). */
+export function discountedUsdMicros(usdPrice: string, discount: string): number {
+  const price = parseDecimal(usdPrice)
+  const off = parseDecimal(discount)
+  // price × (1 − off) × 10^6 = price.n × (off.d − off.n) × 10^6 / (price.d × off.d)
+  return Number(
+    ceilDiv(
+      price.numerator * (off.denominator - off.numerator) * 10n ** 6n,
+      price.denominator * off.denominator,
+    ),
+  )
+}
