@@ -11,6 +11,7 @@ import { listPayments } from '../../src/db/queries/payments'
 import { devnetAccount, devnetPrivateKey } from '../../src/devnet/accounts'
 import { createLogger } from '../../src/lib/logger'
 import type { Candle } from '../../src/market-data/candle'
+import type { TmaiRateFeed } from '../../src/pricing/tmai-offers'
 import { createServices } from '../../src/services'
 
 export interface TestContextOptions {
@@ -21,6 +22,7 @@ export interface TestContextOptions {
   logLines?: string[]
   /** Clock for spend-limit windows. */
   nowSeconds?: () => number
+  tmaiFeed?: TmaiRateFeed
 }
 
 /** Deterministic daily candles for a few symbols (a gentle random walk), so tests need no external data. */
@@ -64,6 +66,7 @@ export async function createTestContext(options: TestContextOptions) {
     logger,
     devnetDefaults: { payTo: devnetAccount(0).address, settlerPrivateKey: devnetPrivateKey(0) },
     nowSeconds: options.nowSeconds,
+    tmaiFeed: options.tmaiFeed,
   })
   if (options.seed !== false) {
     await services.market.saveTokens([
