@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { serve } from '@hono/node-server'
+import { createPublicClient, http } from 'viem'
 import { createApp } from './app'
+import { AssetRegistryMismatchError, checkAssetRegistry } from './chain/check-assets'
 import type { Config } from './config/env'
 import { describeConfig } from './config/env'
+import { NETWORKS } from './config/networks'
 import { openSqliteDb } from './db/client'
 import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
 import { type AnvilInstance, startAnvil } from './devnet/anvil'
@@ -36,6 +39,15 @@ export async function startNode(config: Config): Promise<RunningNode> {
     logger.info('devnet ready', { rpcUrl, chainId: 8453, setupMs: setup.ms })
   }
   if (!rpcUrl) throw new Error('RPC_URL is required')
+
+  if (config.network !== 'devnet') {
+    const problems = await checkAssetRegistry(
+      createPublicClient({ transport: http(rpcUrl, { timeout: 10_000 }) }),
+      NETWORKS[config.network],
+    )
+    if (problems.length > 0) throw new AssetRegistryMismatchError(problems)
+    logger.info('asset registry matches the chain', { network: config.network })
+  }
 
   const database = openSqliteDb(config.databasePath)
   const services = createServices({
