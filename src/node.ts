@@ -87,6 +87,18 @@ export async function startNode(config: Config): Promise<RunningNode> {
           urls: config.marketData.urls,
         })
       : () => {}
+  // Housekeeping: bounded idempotency storage and spend counters of closed windows.
+  const housekeeping = setInterval(() => {
+    void services.idempotency
+      .prune()
+      .catch((error: unknown) => logger.warn('idempotency prune failed', { error: (error as Error).message }))
+    void services.limiter
+      .prune()
+      .catch((error: unknown) =>
+        logger.warn('spend counter prune failed', { error: (error as Error).message }),
+      )
+  }, 10 * 60_000)
+  housekeeping.unref()
   const app = createApp(services)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve(
@@ -112,6 +124,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       stopped = true
       stopReconciler()
       stopScheduler()
+      clearInterval(housekeeping)
       await new Promise<void>((resolve) => server.close(() => resolve()))
       database.close()
       await anvil?.stop()

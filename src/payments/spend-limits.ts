@@ -1,5 +1,12 @@
 import type { Db } from '../db/client'
-import { decrementCounter, getCounter, getOverride, getPolicy, incrementWithinCap } from '../db/queries/spend'
+import {
+  decrementCounter,
+  getCounter,
+  getOverride,
+  getPolicy,
+  incrementWithinCap,
+  pruneCounters,
+} from '../db/queries/spend'
 
 /** Caps in integer micro-dollars; null = no cap. */
 export interface SpendCaps {
@@ -167,6 +174,11 @@ export class SpendLimiter {
   /** Gives back what a request took (it was not charged). */
   async release(holds: SpendHold[]): Promise<void> {
     for (const hold of holds) await decrementCounter(this.db, hold.scope, hold.windowStart, hold.amount)
+  }
+
+  /** Drops counters of windows that closed more than a day ago. */
+  prune(): Promise<void> {
+    return pruneCounters(this.db, this.nowSeconds() - 2 * DAY)
   }
 
   async usage(

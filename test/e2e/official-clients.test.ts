@@ -6,7 +6,7 @@ import { createWalletClient, http } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeXPaymentResponse as decodeAxiosV1, withPaymentInterceptor } from 'x402-axios'
 import { decodeXPaymentResponse as decodeFetchV1, wrapFetchWithPayment as wrapFetchV1 } from 'x402-fetch'
-import { devnetAccount } from '../../src/devnet/accounts'
+import { devnetAccount, devnetPrivateKey } from '../../src/devnet/accounts'
 import { createTestContext, listen } from '../helpers/context'
 import { startTestDevnet, type TestDevnet } from '../helpers/devnet'
 
@@ -62,6 +62,15 @@ async function expectPaidOnce(
 }
 
 describe('official x402 clients pay USDC for /v1/daily-ohlcv', () => {
+  afterAll(() => {
+    // Every flow above logged verify/settle lines: none may carry the settlement key or a payment signature.
+    const log = ctx.logLines.join('\n')
+    expect(ctx.logLines.length).toBeGreaterThan(8)
+    expect(log).not.toContain(devnetPrivateKey(0))
+    expect(log).not.toContain(devnetPrivateKey(0).slice(2))
+    expect(log).not.toMatch(/0x[0-9a-f]{130}/i)
+  })
+
   it('x402-axios 0.7.2 (v1, X-PAYMENT)', async () => {
     const wallet = createWalletClient({
       account: devnetAccount(1),
