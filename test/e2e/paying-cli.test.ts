@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { erc20Abi } from '../../src/chain/abis'
 import { callCommand } from '../../src/cli/call'
+import { NETWORKS } from '../../src/config/networks'
 import { devnetAccount, devnetPrivateKey } from '../../src/devnet/accounts'
 import { createTestContext, listen } from '../helpers/context'
 import { startTestDevnet, type TestDevnet } from '../helpers/devnet'
@@ -27,6 +29,7 @@ afterEach(() => {
 
 /** Runs the CLI in-process and returns what it printed. */
 async function cli(...args: string[]) {
+  process.exitCode = undefined
   const out: string[] = []
   const err: string[] = []
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
@@ -76,6 +79,26 @@ describe('x402-analytics call', () => {
     expect(err).toMatch(/stopping before call 3: \$0\.034 spent/)
     expect(exitCode).toBe(1)
     expect(await devnet.usdcBalance(payer)).toBe(before - 34_000n)
+  })
+
+  it('--token tmai converts the USD cap into 18-decimal TMAI units, pays through Permit2, and refuses over-cap quotes', async () => {
+    const tmai = (owner: `0x${string}`) =>
+      devnet.client.readContract({
+        address: NETWORKS.devnet.tmai!.address,
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [owner],
+      })
+    const before = await tmai(payer)
+    const refused = await cli('/v1/daily-ohlcv?symbol=ETH', '--token', 'tmai', '--max-usd', '0.01')
+    expect(refused.exitCode).toBe(1)
+    expect(refused.err).toMatch(
+      /refusing to pay 21\.857142857142857143 TMAI .* \(14285714285714285714 atomic\)/,
+    )
+    const paid = await cli('/v1/daily-ohlcv?symbol=ETH&limit=1', '--token', 'tmai', '--max-usd', '0.05')
+    expect(paid.exitCode).toBeUndefined()
+    expect(paid.out).toMatch(/paid: 21\.857142857142857143 TMAI \(21857142857142857143 atomic, ≈ \$0\.0153\)/)
+    expect(await tmai(payer)).toBe(before - 21_857_142_857_142_857_143n)
   })
 
   it('explains itself without a path', async () => {
