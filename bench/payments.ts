@@ -10,9 +10,17 @@ import { fmt, percentile, table } from './stats'
 const SHARED = path.resolve(import.meta.dirname, '../../shared/data')
 
 /** 402 challenge throughput and paid-call latency (verify / handler / settle) over real HTTP on the devnet. */
-export async function benchPayments(options: { challengeSeconds: number; concurrency: number; paidCalls: number }) {
+export async function benchPayments(options: {
+  challengeSeconds: number
+  concurrency: number
+  paidCalls: number
+}) {
   const devnet = await startTestDevnet()
-  const ctx = await createTestContext({ rpcUrl: devnet.rpcUrl, env: { LOG_LEVEL: 'silent' }, seed: !existsSync(SHARED) })
+  const ctx = await createTestContext({
+    rpcUrl: devnet.rpcUrl,
+    env: { LOG_LEVEL: 'silent' },
+    seed: !existsSync(SHARED),
+  })
   if (existsSync(SHARED)) {
     await importTokensCsv(ctx.services.market, path.join(SHARED, 'tokens.csv'))
     await importOhlcvCsv(ctx.services.market, path.join(SHARED, 'daily_ohlcv.csv'))
@@ -50,14 +58,24 @@ export async function benchPayments(options: { challengeSeconds: number; concurr
     const rows = await ctx.payments({ state: 'settled' })
     const part = (key: 'verifyMs' | 'handlerMs' | 'settleMs') => rows.map((r) => r[key] ?? 0)
     console.log(`\n## Payments (devnet anvil, real HTTP on loopback, real SQLite)\n`)
-    console.log(`402 challenge throughput: ${Math.round(challengeRps)} req/s (${options.concurrency} concurrent clients, ${options.challengeSeconds} s)`)
+    console.log(
+      `402 challenge throughput: ${Math.round(challengeRps)} req/s (${options.concurrency} concurrent clients, ${options.challengeSeconds} s)`,
+    )
     console.log(`paid calls: ${rows.length} sequential USDC payments (EIP-3009, v2 header), latency in ms:\n`)
     console.log(
       table([
         ['phase', 'p50', 'p95'],
-        ['verify (signature, balance, nonce, simulation)', fmt(percentile(part('verifyMs'), 50)), fmt(percentile(part('verifyMs'), 95))],
+        [
+          'verify (signature, balance, nonce, simulation)',
+          fmt(percentile(part('verifyMs'), 50)),
+          fmt(percentile(part('verifyMs'), 95)),
+        ],
         ['handler', fmt(percentile(part('handlerMs'), 50)), fmt(percentile(part('handlerMs'), 95))],
-        ['settle (broadcast + receipt + Transfer check)', fmt(percentile(part('settleMs'), 50)), fmt(percentile(part('settleMs'), 95))],
+        [
+          'settle (broadcast + receipt + Transfer check)',
+          fmt(percentile(part('settleMs'), 50)),
+          fmt(percentile(part('settleMs'), 95)),
+        ],
         ['total as seen by the client', fmt(percentile(totals, 50)), fmt(percentile(totals, 95))],
       ]),
     )

@@ -12,12 +12,16 @@ const { values } = parseArgs({
   },
 })
 if (values.help) {
-  console.log(`Usage: npm run bench [-- --only payments] [--challenge-seconds 5] [--concurrency 16] [--paid-calls 200]`)
+  console.log(
+    `Usage: npm run bench [-- --only payments] [--challenge-seconds 5] [--concurrency 16] [--paid-calls 200]`,
+  )
   process.exit(0)
 }
 
 console.log(`# x402-analytics benchmark — ${new Date().toISOString()}`)
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`)
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+)
 if (!values.only || values.only === 'payments') {
   await benchPayments({
     challengeSeconds: Number(values['challenge-seconds']),

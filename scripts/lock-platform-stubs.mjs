@@ -10,8 +10,31 @@ import { readFileSync, writeFileSync } from 'node:fs'
 const lockPath = new URL('../package-lock.json', import.meta.url)
 const lock = JSON.parse(readFileSync(lockPath, 'utf8'))
 const packages = lock.packages
-const OS = ['android', 'darwin', 'freebsd', 'linux', 'netbsd', 'openbsd', 'openharmony', 'sunos', 'win32', 'aix', 'cygwin']
-const CPU = { amd64: 'x64', x64: 'x64', arm64: 'arm64', arm: 'arm', ia32: 'ia32', loong64: 'loong64', ppc64: 'ppc64', riscv64: 'riscv64', s390x: 's390x', mips64el: 'mips64el' }
+const OS = [
+  'android',
+  'darwin',
+  'freebsd',
+  'linux',
+  'netbsd',
+  'openbsd',
+  'openharmony',
+  'sunos',
+  'win32',
+  'aix',
+  'cygwin',
+]
+const CPU = {
+  amd64: 'x64',
+  x64: 'x64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: 'ia32',
+  loong64: 'loong64',
+  ppc64: 'ppc64',
+  riscv64: 'riscv64',
+  s390x: 's390x',
+  mips64el: 'mips64el',
+}
 
 let added = 0
 for (const [path, entry] of Object.entries(packages)) {
@@ -22,8 +45,19 @@ for (const [path, entry] of Object.entries(packages)) {
     const os = parts.find((p) => OS.includes(p))
     const cpu = parts.map((p) => CPU[p]).find(Boolean)
     if (!os || !cpu) continue // not a platform binary package: leave it to npm
-    const libc = parts.includes('musl') ? ['musl'] : parts.includes('gnu') || parts.includes('gnueabihf') ? ['glibc'] : undefined
-    packages[key] = { version, optional: true, os: [os], cpu: [cpu], ...(libc ? { libc } : {}), ...(entry.dev ? { dev: true } : {}) }
+    const libc = parts.includes('musl')
+      ? ['musl']
+      : parts.includes('gnu') || parts.includes('gnueabihf')
+        ? ['glibc']
+        : undefined
+    packages[key] = {
+      version,
+      optional: true,
+      os: [os],
+      cpu: [cpu],
+      ...(libc ? { libc } : {}),
+      ...(entry.dev ? { dev: true } : {}),
+    }
     added++
   }
 }
