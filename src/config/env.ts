@@ -222,5 +222,8 @@ const usdMicros = (value: string): number | null =>
 /** A loggable summary of the config with secrets reduced to "set"/"unset". */
 export function describeConfig(config: Config): Record<string, unknown> {
   const { settlerPrivateKey, ...rest } = config
-  return { ...rest, settlerPrivateKey: settlerPrivateKey ? '(set)' : '(unset)' }
+  const plain = JSON.parse(
+    JSON.stringify(rest, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+  ) as Record<string, unknown>
+  return { ...plain, settlerPrivateKey: settlerPrivateKey ? '(set)' : '(unset)' }
 }

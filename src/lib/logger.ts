@@ -15,7 +15,7 @@ function formatValue(value: unknown): string {
   if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value
   if (typeof value === 'bigint') return value.toString()
   if (value instanceof Error) return JSON.stringify(value.message)
-  return JSON.stringify(value)
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
 }
 
 /** `2026-11-22T23:59:00.000Z INFO message key=value …` lines on stderr (stdout stays for command output). */
