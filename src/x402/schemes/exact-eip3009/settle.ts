@@ -1,17 +1,11 @@
-import {
-  type Address,
-  type Hash,
-  type PublicClient,
-  parseEventLogs,
-  type TransactionReceipt,
-  WaitForTransactionReceiptTimeoutError,
-} from 'viem'
+import { type Address, type Hash, type PublicClient, parseEventLogs, type TransactionReceipt } from 'viem'
 import { eip3009Abi, erc20Abi } from '../../../chain/abis'
 import { ChainUnavailableError } from '../../../chain/errors'
 import type { Relayer } from '../../../chain/relayer'
 import type { ResolveOutcome, SettleHooks, SettleOutcome } from '../../facilitator'
 import type { Eip3009PaymentAttempt as PaymentAttempt } from '../../match'
 import { Reason } from '../../reasons'
+import { confirmSettlement } from '../confirm-settlement'
 
 export interface Eip3009SettleDeps {
   client: Pick<
@@ -69,49 +63,18 @@ export async function settleExactEip3009(
     },
     hooks.onTxHash,
   )
-  if (sent.status === 'rejected') {
-    // Someone may have used this authorization first (a front-run still pays us): ask the chain before failing.
-    const resolved = await resolveExactEip3009(deps, attempt, null)
-    if (resolved.status === 'settled') return resolved
-    return {
-      status: 'failed',
-      reason: Reason.transactionFailed,
-      message: `settlement rejected: ${sent.reason}`,
-    }
-  }
-  if (sent.status === 'unknown') return { status: 'pending', txHash: sent.hash, message: sent.error }
-
-  let receipt: TransactionReceipt
-  try {
-    receipt = await deps.client.waitForTransactionReceipt({ hash: sent.hash, timeout: deps.receiptTimeoutMs })
-  } catch (error) {
-    if (error instanceof WaitForTransactionReceiptTimeoutError) {
-      return { status: 'pending', txHash: sent.hash, message: 'no receipt within the settlement timeout' }
-    }
-    return {
-      status: 'pending',
-      txHash: sent.hash,
-      message: new ChainUnavailableError('receipt', { cause: error }).message,
-    }
-  }
-  if (receipt.status === 'success' && hasMatchingTransfer(receipt, attempt))
-    return { status: 'settled', txHash: sent.hash }
-  const resolved = await resolveExactEip3009(deps, attempt, null)
-  if (resolved.status === 'settled') return resolved
-  if (receipt.status === 'success') {
-    return {
-      status: 'failed',
-      reason: Reason.transferEventMismatch,
-      message: 'no matching Transfer event',
-      txHash: sent.hash,
-    }
-  }
-  return {
-    status: 'failed',
-    reason: Reason.transactionFailed,
-    message: 'settlement transaction reverted',
-    txHash: sent.hash,
-  }
+  return confirmSettlement({
+    sent,
+    client: deps.client,
+    receiptTimeoutMs: deps.receiptTimeoutMs,
+    paidUs: (receipt) => hasMatchingTransfer(receipt, attempt),
+    resolve: () => resolveExactEip3009(deps, attempt, null),
+    reasons: {
+      rejected: (revert) => ({ reason: Reason.transactionFailed, message: `settlement rejected: ${revert}` }),
+      transferEventMismatch: Reason.transferEventMismatch,
+      transactionFailed: Reason.transactionFailed,
+    },
+  })
 }
 
 /**

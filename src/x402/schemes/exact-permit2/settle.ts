@@ -6,7 +6,6 @@ import {
   type PublicClient,
   parseEventLogs,
   type TransactionReceipt,
-  WaitForTransactionReceiptTimeoutError,
 } from 'viem'
 import { erc20Abi } from '../../../chain/abis'
 import { ChainUnavailableError } from '../../../chain/errors'
@@ -14,6 +13,7 @@ import { permit2Abi, x402ExactPermit2ProxyAbi } from '../../../chain/permit2-abi
 import type { Relayer } from '../../../chain/relayer'
 import { CANONICAL } from '../../../config/networks'
 import type { ResolveOutcome, SettleHooks, SettleOutcome } from '../../facilitator'
+import { confirmSettlement } from '../confirm-settlement'
 import { nameCustomErrors, Permit2Reason, settlementRevertReason } from './errors'
 import { checksummed, nonceBitPosition, type Permit2Attempt, settleArgs } from './payload'
 
@@ -75,49 +75,21 @@ export async function settleExactPermit2(
     },
     hooks.onTxHash,
   )
-  if (sent.status === 'rejected') {
-    // Someone may have used this permit first (a front-run still pays us): ask the chain before failing.
-    const resolved = await resolveExactPermit2(deps, attempt, null)
-    if (resolved.status === 'settled') return resolved
-    return {
-      status: 'failed',
-      reason: settlementRevertReason(sent.reason),
-      message: `settlement rejected: ${nameCustomErrors(sent.reason)}`,
-    }
-  }
-  if (sent.status === 'unknown') return { status: 'pending', txHash: sent.hash, message: sent.error }
-
-  let receipt: TransactionReceipt
-  try {
-    receipt = await deps.client.waitForTransactionReceipt({ hash: sent.hash, timeout: deps.receiptTimeoutMs })
-  } catch (error) {
-    if (error instanceof WaitForTransactionReceiptTimeoutError) {
-      return { status: 'pending', txHash: sent.hash, message: 'no receipt within the settlement timeout' }
-    }
-    return {
-      status: 'pending',
-      txHash: sent.hash,
-      message: new ChainUnavailableError('receipt', { cause: error }).message,
-    }
-  }
-  if (receipt.status === 'success' && hasMatchingTransfer(receipt, attempt))
-    return { status: 'settled', txHash: sent.hash }
-  const resolved = await resolveExactPermit2(deps, attempt, null)
-  if (resolved.status === 'settled') return resolved
-  if (receipt.status === 'success') {
-    return {
-      status: 'failed',
-      reason: Permit2Reason.transferEventMismatch,
-      message: 'no matching Transfer event',
-      txHash: sent.hash,
-    }
-  }
-  return {
-    status: 'failed',
-    reason: Permit2Reason.transactionFailed,
-    message: 'settlement transaction reverted',
-    txHash: sent.hash,
-  }
+  return confirmSettlement({
+    sent,
+    client: deps.client,
+    receiptTimeoutMs: deps.receiptTimeoutMs,
+    paidUs: (receipt) => hasMatchingTransfer(receipt, attempt),
+    resolve: () => resolveExactPermit2(deps, attempt, null),
+    reasons: {
+      rejected: (revert) => ({
+        reason: settlementRevertReason(revert),
+        message: `settlement rejected: ${nameCustomErrors(revert)}`,
+      }),
+      transferEventMismatch: Permit2Reason.transferEventMismatch,
+      transactionFailed: Permit2Reason.transactionFailed,
+    },
+  })
 }
 
 /**
