@@ -1,18 +1,15 @@
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import type { Address } from 'viem'
+import type { Services } from '../app'
 import type { Endpoint } from '../catalog/types'
 import { ChainUnavailableError } from '../chain/errors'
 import type { Config } from '../config/env'
-import { CANONICAL, type NetworkConfig } from '../config/networks'
+import { CANONICAL } from '../config/networks'
 import { ApiError } from '../http/errors'
-import type { Logger } from '../lib/logger'
 import { formatAtomic } from '../lib/money'
-import type { MarketStore } from '../market-data/store'
-import { IDEMPOTENCY_KEY, type IdempotencyStore, requestFingerprint } from '../payments/idempotency'
-import type { Ledger } from '../payments/ledger'
-import type { SpendDecision, SpendLimiter } from '../payments/spend-limits'
+import { IDEMPOTENCY_KEY, requestFingerprint } from '../payments/idempotency'
+import type { SpendDecision } from '../payments/spend-limits'
 import { tierPriceUsd } from '../pricing/tiers'
-import type { TmaiQuoteBook } from '../pricing/tmai-offers'
 import type { Facilitator } from './facilitator'
 import { type MatchResult, matchV1, matchV2, type PaymentAttempt } from './match'
 import { buildOffers, type Offer, offerFromQuote, type ResourceDescription } from './offers'
@@ -21,19 +18,20 @@ import { challenge, jsonResponse, REPLAYED_HEADERS, settlementHeader } from './r
 import type { PaymentRequirementsV2 } from './schemas'
 import { Permit2Reason } from './schemes/exact-permit2/errors'
 
-export interface PaymentGateDeps {
-  config: Config
-  network: NetworkConfig
-  payTo: Address
-  market: MarketStore
-  ledger: Ledger
-  facilitator: Facilitator
-  /** TMAI quotes; absent when the network has no TMAI or TMAI payments are off. */
-  tmai?: TmaiQuoteBook
-  limiter: SpendLimiter
-  idempotency: IdempotencyStore
-  logger: Logger
-}
+/** What the payment gate uses of the app's services. */
+export type PaymentGateDeps = Pick<
+  Services,
+  | 'config'
+  | 'network'
+  | 'payTo'
+  | 'market'
+  | 'ledger'
+  | 'facilitator'
+  | 'tmai'
+  | 'limiter'
+  | 'idempotency'
+  | 'logger'
+>
 
 export type PaymentVariables = {
   /** Set once a payment is verified, for handlers and logs. */

@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import { ApiError } from '../../http/errors'
-import { DateRange, dateOrderOk, Limit, Page, requireSymbol, SymbolSelector, symbolsFrom } from '../params'
+import { OhlcvInput, ohlcvPages } from '../ohlcv'
 import { defineEndpoint } from '../types'
 
 const OhlcvItem = z.object({
@@ -23,12 +22,7 @@ export const dailyOhlcvEndpoint = defineEndpoint({
   description:
     'Daily open/high/low/close, USD volume and market cap per UTC day for symbol=ETH (comma list allowed), ' +
     'optionally between startDate and endDate (YYYY-MM-DD); newest `limit` bars per page, ascending.',
-  input: requireSymbol(
-    z.object({ ...SymbolSelector, ...DateRange, limit: Limit, page: Page }).refine(dateOrderOk, {
-      message: 'startDate must not be after endDate',
-      path: ['startDate'],
-    }),
-  ),
+  input: OhlcvInput,
   output: OhlcvItem,
   examples: {
     ok: { symbol: 'ETH', startDate: '2026-01-01', endDate: '2026-03-18', limit: '30' },
@@ -39,26 +33,10 @@ export const dailyOhlcvEndpoint = defineEndpoint({
   methodology:
     'Stored daily bars (UTC days). VOLUME is quote-currency USD notional. No resampling or filling.',
   async handle(input, { market }) {
-    const { bySymbol } = await market.tokens()
-    const data: z.infer<typeof OhlcvItem>[] = []
-    for (const symbol of symbolsFrom(input)) {
-      const candles = await market.candles({
-        symbol,
-        interval: '1d',
-        from: input.startDate,
-        to: input.endDate,
-        limit: input.limit,
-        offset: (input.page - 1) * input.limit,
-      })
-      if (candles.length === 0 && !(await market.latest(symbol))) {
-        throw new ApiError('unknownSymbol', `no market data for symbol ${symbol}`, {
-          parameter: 'symbol',
-          symbol,
-        })
-      }
-      const name = bySymbol.get(symbol)?.name ?? symbol
-      for (const c of candles) {
-        data.push({
+    const pages = await ohlcvPages(market, input, '1d')
+    return {
+      data: pages.flatMap(({ symbol, name, candles }) =>
+        candles.map((c) => ({
           TOKEN_ID: symbol,
           TOKEN_NAME: name,
           TOKEN_SYMBOL: symbol,
@@ -69,9 +47,8 @@ export const dailyOhlcvEndpoint = defineEndpoint({
           CLOSE: c.close,
           VOLUME: c.volume,
           MARKET_CAP: c.marketCap,
-        })
-      }
+        })),
+      ),
     }
-    return { data }
   },
 })

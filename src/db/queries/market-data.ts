@@ -72,6 +72,18 @@ export async function listTokens(db: Db): Promise<Token[]> {
   return db.select().from(tokens).orderBy(asc(tokens.symbol))
 }
 
+/** The columns that make a Candle, selected from either OHLCV table. */
+const candleColumns = (table: typeof dailyOhlcv | typeof hourlyOhlcv) => ({
+  symbol: table.symbol,
+  time: table.time,
+  open: table.open,
+  high: table.high,
+  low: table.low,
+  close: table.close,
+  volume: table.volume,
+  marketCap: table.marketCap,
+})
+
 export interface CandleQuery {
   symbol: string
   interval: Interval
@@ -90,16 +102,7 @@ export async function getCandles(db: Db, query: CandleQuery): Promise<Candle[]> 
     query.to ? lte(table.time, query.to) : undefined,
   )
   const rows = await db
-    .select({
-      symbol: table.symbol,
-      time: table.time,
-      open: table.open,
-      high: table.high,
-      low: table.low,
-      close: table.close,
-      volume: table.volume,
-      marketCap: table.marketCap,
-    })
+    .select(candleColumns(table))
     .from(table)
     .where(where)
     .orderBy(desc(table.time))
@@ -111,19 +114,7 @@ export async function getCandles(db: Db, query: CandleQuery): Promise<Candle[]> 
 /** Every stored candle of an interval, grouped by symbol, ascending. For whole-universe analytics. */
 export async function getAllCandles(db: Db, interval: Interval): Promise<Map<string, Candle[]>> {
   const table = tableFor(interval)
-  const rows = await db
-    .select({
-      symbol: table.symbol,
-      time: table.time,
-      open: table.open,
-      high: table.high,
-      low: table.low,
-      close: table.close,
-      volume: table.volume,
-      marketCap: table.marketCap,
-    })
-    .from(table)
-    .orderBy(asc(table.symbol), asc(table.time))
+  const rows = await db.select(candleColumns(table)).from(table).orderBy(asc(table.symbol), asc(table.time))
   const bySymbol = new Map<string, Candle[]>()
   for (const row of rows) {
     const list = bySymbol.get(row.symbol)
