@@ -11,8 +11,8 @@ import { MarketStore } from './market-data/store'
 import { IdempotencyStore } from './payments/idempotency'
 import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
-import { createTmaiFeed } from './pricing/tmai-feed'
 import { TmaiQuoteBook, type TmaiRateFeed } from './pricing/tmai-offers'
+import { createTmaiPriceFeed } from './pricing/tmai-price'
 import { createRemoteFacilitator } from './x402/remote-facilitator'
 import { createExactEip3009Scheme } from './x402/schemes/exact-eip3009'
 import { createExactPermit2Scheme } from './x402/schemes/exact-permit2'
@@ -83,7 +83,21 @@ export function createServices(options: ServiceOptions): Services {
     client: client as PublicClient,
     network,
     payTo,
-    tmai: tmaiQuoteBook(config, network, options.tmaiFeed ?? createTmaiFeed(config, client)),
+    tmai: tmaiQuoteBook(
+      config,
+      network,
+      options.tmaiFeed ??
+        createTmaiPriceFeed({
+          config,
+          network,
+          client: client as PublicClient,
+          onRejection: (rejection) =>
+            logger.warn('TMAI price reading rejected', {
+              reason: rejection.reason,
+              detail: rejection.message,
+            }),
+        }),
+    ),
     market: new MarketStore(db),
     ledger: new Ledger(db),
     limiter: new SpendLimiter(db, config.spendCaps, options.nowSeconds),

@@ -80,6 +80,20 @@ export const EnvSchema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
+    if (env.TMAI_PRICE_SOURCE === 'dex-twap' && !env.TMAI_POOL_ADDRESS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TMAI_POOL_ADDRESS'],
+        message: 'required when TMAI_PRICE_SOURCE=dex-twap',
+      })
+    }
+    if (env.TMAI_PRICE_SOURCE === 'http-api' && !env.TMAI_PRICE_API_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TMAI_PRICE_API_URL'],
+        message: 'required when TMAI_PRICE_SOURCE=http-api',
+      })
+    }
     if (env.NETWORK === 'devnet') return
     if (!env.RPC_URL)
       ctx.addIssue({ code: 'custom', path: ['RPC_URL'], message: `required when NETWORK=${env.NETWORK}` })
