@@ -57,3 +57,38 @@ export const DateRange = {
 
 export const dateOrderOk = (v: { startDate?: string | undefined; endDate?: string | undefined }) =>
   !v.startDate || !v.endDate || v.startDate <= v.endDate
+
+/** Like {@link requireSymbol}, for endpoints about exactly one asset. */
+export const requireOneSymbol = <
+  T extends { symbol?: string[] | undefined; token_id?: string[] | undefined },
+>(
+  schema: z.ZodType<T>,
+) =>
+  requireSymbol(schema).refine((v) => symbolsFrom(v).length === 1, {
+    message: 'exactly one symbol, e.g. symbol=ETH',
+    path: ['symbol'],
+  })
+
+const INDEX_ID = /^[a-z0-9][a-z0-9-]{0,63}$/
+const INDEX_ID_MESSAGE = 'index ids are lower-case letters, digits and dashes, e.g. top10 or sector-defi'
+
+/** One index id (`top10`, `top50`, `sector-<category>`), case-insensitive. */
+export const IndexId = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[^,]*$/, 'exactly one index id, e.g. index=top10')
+  .regex(INDEX_ID, INDEX_ID_MESSAGE)
+
+/** Comma list of index ids, lower-cased, de-duplicated. */
+export const IndexList = z
+  .string()
+  .transform((v) => [
+    ...new Set(
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ])
+  .pipe(z.array(z.string().regex(INDEX_ID, INDEX_ID_MESSAGE)).min(1, 'at least one index id').max(100))

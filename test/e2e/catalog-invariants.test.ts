@@ -1,0 +1,179 @@
+/**
+ * Invariants of the quant endpoints' answers on the real dataset (when ../shared/data exists), and the
+ * too-little-history policy on sample data. Payment is not under test here (it is in catalog-endpoints), so the
+ * catalog is served with every tier forced to free and no chain is needed.
+ */
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { catalog } from '../../src/catalog'
+import type { Endpoint } from '../../src/catalog/types'
+import { importOhlcvCsv, importTokensCsv } from '../../src/market-data/csv-import'
+import { createTestContext } from '../helpers/context'
+
+const SHARED = path.resolve(import.meta.dirname, '../../../shared/data')
+const REAL = existsSync(path.join(SHARED, 'daily_ohlcv.csv')) && existsSync(path.join(SHARED, 'tokens.csv'))
+// createServices wants an RPC URL; free endpoints never call it.
+const NO_RPC = 'http://127.0.0.1:9'
+const free: Endpoint[] = catalog.map((e) => ({ ...e, tier: 'free' }))
+
+type Ctx = Awaited<ReturnType<typeof createTestContext>>
+type Row = Record<string, unknown>
+type Body = { success: boolean; message: string; data: Row[]; meta: Record<string, unknown> }
+
+async function get(ctx: Ctx, pathAndQuery: string): Promise<Body> {
+  const res = await ctx.app.request(`http://localhost${pathAndQuery}`)
+  const body = (await res.json()) as Body
+  expect(res.status, `${pathAndQuery}: ${JSON.stringify(body).slice(0, 300)}`).toBe(200)
+  return body
+}
+
+describe.runIf(REAL)('quant endpoint invariants on the real dataset', () => {
+  let ctx: Ctx
+  let symbols: string[]
+  beforeAll(async () => {
+    ctx = await createTestContext({
+      rpcUrl: NO_RPC,
+      seed: false,
+      endpoints: free,
+      env: { LOG_LEVEL: 'silent' },
+    })
+    await importTokensCsv(ctx.services.market, path.join(SHARED, 'tokens.csv'))
+    await importOhlcvCsv(ctx.services.market, path.join(SHARED, 'daily_ohlcv.csv'))
+    symbols = [...(await ctx.services.market.allCandles('1d')).keys()]
+  })
+  afterAll(() => ctx?.close())
+
+  it('correlation: each asset with itself is exactly 1, every |r| <= 1, sorted descending, symmetric', async () => {
+    const byPair = new Map<string, number>()
+    for (const symbol of symbols) {
+      const { data } = await get(ctx, `/v1/correlation?symbol=${symbol}&days=365`)
+      expect(data.length).toBeGreaterThan(1)
+      const self = data.filter((r) => r.CORRELATED_TOKEN_SYMBOL === symbol)
+      expect(self).toHaveLength(1)
+      expect(self[0]!.CORRELATION).toBe(1)
+      const values = data.map((r) => r.CORRELATION as number)
+      for (const r of values) expect(Math.abs(r)).toBeLessThanOrEqual(1)
+      expect(values).toEqual([...values].sort((a, b) => b - a))
+      for (const r of data) byPair.set(`${symbol}|${r.CORRELATED_TOKEN_SYMBOL}`, r.CORRELATION as number)
+    }
+    // Same end date for assets that trade to the end, so r(a, b) = r(b, a) there.
+    expect(byPair.get('ETH|BTC')).toBeCloseTo(byPair.get('BTC|ETH')!, 12)
+  })
+
+  it('a 365-day correlation of one asset against all others covers every asset with enough overlap', async () => {
+    // Its speed is measured by `npm run bench`, not asserted here.
+    const { data } = await get(ctx, '/v1/correlation?symbol=BTC&days=365&limit=100')
+    expect(data.length).toBeGreaterThan(60)
+    expect(data[0]).toMatchObject({ CORRELATION: 1 })
+  })
+
+  it('index holdings: both weight columns sum to 1 (1e-9) for every index', async () => {
+    const { data: indices } = await get(ctx, '/v1/indices')
+    expect(indices.map((i) => i.ID)).toEqual(expect.arrayContaining(['top10', 'top50', 'sector-layer-1']))
+    for (const index of indices) {
+      const { data } = await get(ctx, `/v1/indices-holdings?index=${index.ID}`)
+      expect(data).toHaveLength(index.COINS as number)
+      const sum = (key: string) => data.reduce((acc, h) => acc + (h[key] as number), 0)
+      expect(Math.abs(sum('WEIGHT') - 1)).toBeLessThan(1e-9)
+      expect(Math.abs(sum('REBALANCE_WEIGHT') - 1)).toBeLessThan(1e-9)
+    }
+    expect((await get(ctx, '/v1/indices-holdings?index=top10')).data).toHaveLength(10)
+  })
+
+  it('quantmetrics: drawdown in [-1, 0] and CVaR <= VaR for every asset, 365 days and all history', async () => {
+    for (const days of ['365', 'all']) {
+      const { data } = await get(ctx, `/v1/quantmetrics?symbol=${symbols.join(',')}&days=${days}`)
+      expect(data).toHaveLength(symbols.length)
+      for (const row of data) {
+        expect(row.MAX_DRAWDOWN).toBeLessThanOrEqual(0)
+        expect(row.MAX_DRAWDOWN).toBeGreaterThanOrEqual(-1)
+        expect(row.DAILY_CONDITIONAL_VALUE_AT_RISK as number).toBeLessThanOrEqual(
+          row.DAILY_VALUE_AT_RISK as number,
+        )
+      }
+    }
+  })
+
+  it('market metrics: every day has a regime in the allowed set, and it exists once 200 days do', async () => {
+    const rows: Row[] = []
+    for (let page = 1; ; page++) {
+      const { data } = await get(ctx, `/v1/market-metrics?limit=100&page=${page}`)
+      if (data.length === 0) break
+      rows.unshift(...data)
+    }
+    // Page 1 holds the newest days, so prepending pages keeps the whole series ascending.
+    expect(rows.map((r) => r.DATE)).toEqual(rows.map((r) => r.DATE).sort())
+    expect(rows.length).toBeGreaterThan(700)
+    for (const row of rows) {
+      expect([null, 'bull', 'bear', 'neutral']).toContain(row.REGIME)
+      expect([null, 1, 0, -1]).toContain(row.MARKET_SIGNAL)
+    }
+    expect(rows.slice(200).every((r) => r.REGIME !== null)).toBe(true)
+  })
+
+  it('price prediction: bear <= base <= moon in every scenario', async () => {
+    const { data } = await get(ctx, `/v1/price-prediction?symbol=BTC,ETH,SOL,DOGE`)
+    for (const row of data) {
+      for (const s of row.PRICE_PREDICTION as Row[]) {
+        expect(s.PREDICTED_PRICE_BEAR as number).toBeLessThanOrEqual(s.PREDICTED_PRICE_BASE as number)
+        expect(s.PREDICTED_PRICE_BASE as number).toBeLessThanOrEqual(s.PREDICTED_PRICE_MOON as number)
+      }
+    }
+  })
+})
+
+describe('assets with too little history: 200, left out of data, named in the message', () => {
+  let ctx: Ctx
+  beforeAll(async () => {
+    ctx = await createTestContext({ rpcUrl: NO_RPC, endpoints: free, env: { LOG_LEVEL: 'silent' } })
+    await ctx.services.market.saveTokens([{ symbol: 'NEW', name: 'Newly Listed', category: 'DeFi' }])
+    await ctx.services.market.saveCandles(
+      '1d',
+      [
+        {
+          symbol: 'NEW',
+          time: '2026-03-18',
+          open: 1,
+          high: 1.1,
+          low: 0.9,
+          close: 1,
+          volume: 1e6,
+          marketCap: null,
+        },
+      ],
+      'csv',
+    )
+  })
+  afterAll(() => ctx?.close())
+
+  it('correlation: empty data and a message', async () => {
+    const body = await get(ctx, '/v1/correlation?symbol=NEW')
+    expect(body.data).toEqual([])
+    expect(body.message).toMatch(/not enough history for NEW/)
+  })
+
+  it('quantmetrics and price-prediction: the short asset is left out, the others answered', async () => {
+    const quant = await get(ctx, '/v1/quantmetrics?symbol=BTC,NEW')
+    expect(quant.data.map((r) => r.TOKEN_SYMBOL)).toEqual(['BTC'])
+    expect(quant.message).toMatch(/not enough history for NEW/)
+    expect(quant.meta.insufficientHistory).toEqual(['NEW'])
+    const prediction = await get(ctx, '/v1/price-prediction?symbol=NEW')
+    expect(prediction.data).toEqual([])
+    expect(prediction.message).toMatch(/not enough history for NEW/)
+  })
+
+  it('token report: sections without history say so', async () => {
+    const { data } = await get(ctx, '/v1/token-report?symbol=NEW')
+    const report = data[0] as Record<string, Row>
+    expect(report.RISK!.METRICS).toBeNull()
+    expect(report.RISK!.SUMMARY).toMatch(/not enough history/)
+    expect(report.SCENARIO!.BASE_CASE).toEqual([])
+  })
+
+  it('a sector index of a symbol without a cap does not exist; asking for it is a 404 naming the parameter', async () => {
+    const res = await ctx.app.request('http://localhost/v1/indices-holdings?index=sector-defi')
+    expect(res.status).toBe(404)
+    expect(((await res.json()) as { parameter: string }).parameter).toBe('index')
+  })
+})
