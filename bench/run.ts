@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
+import { benchEndpoints } from './endpoints'
 import { benchPayments } from './payments'
 
 const { values } = parseArgs({
@@ -8,12 +9,13 @@ const { values } = parseArgs({
     'challenge-seconds': { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '16' },
     'paid-calls': { type: 'string', default: '200' },
+    samples: { type: 'string', default: '20' },
     help: { type: 'boolean', short: 'h' },
   },
 })
 if (values.help) {
   console.log(
-    `Usage: npm run bench [-- --only payments] [--challenge-seconds 5] [--concurrency 16] [--paid-calls 200]`,
+    `Usage: npm run bench [-- --only payments|endpoints] [--samples 20] [--challenge-seconds 5] [--concurrency 16] [--paid-calls 200]`,
   )
   process.exit(0)
 }
@@ -28,4 +30,7 @@ if (!values.only || values.only === 'payments') {
     concurrency: Number(values.concurrency),
     paidCalls: Number(values['paid-calls']),
   })
+}
+if (!values.only || values.only === 'endpoints') {
+  await benchEndpoints({ samples: Number(values.samples) })
 }
