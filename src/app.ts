@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import type { Address, PublicClient } from 'viem'
+import { createAdminRouter } from './admin/router'
 import { catalog } from './catalog'
 import { ResultCache } from './catalog/result-cache'
 import type { Endpoint } from './catalog/types'
@@ -135,6 +136,8 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
     if (endpoint.tier === 'free') app.get(endpoint.path, handler)
     else app.get(endpoint.path, paymentGate(endpoint, services), handler)
   }
+
+  app.route('/admin', createAdminRouter({ db: services.db, logger, pepper: config.adminKeyPepper }))
 
   app.notFound((c) =>
     c.json({ success: false, error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404),

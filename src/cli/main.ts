@@ -1,5 +1,6 @@
 import { callCommand, callHelp } from './call'
 import { ingestCommand, ingestHelp } from './ingest'
+import { keysCommand, keysHelp } from './keys'
 import { ledgerCommand, ledgerHelp } from './ledger'
 import { permit2ApproveCommand, permit2ApproveHelp } from './permit2-approve'
 import { serveCommand, serveHelp } from './serve'
@@ -9,6 +10,7 @@ const commands: Record<string, { help: string; run(argv: string[]): Promise<void
   ingest: { help: ingestHelp, run: ingestCommand },
   call: { help: callHelp, run: callCommand },
   ledger: { help: ledgerHelp, run: ledgerCommand },
+  keys: { help: keysHelp, run: (argv) => keysCommand(argv) },
   'permit2-approve': { help: permit2ApproveHelp, run: permit2ApproveCommand },
 }
 
@@ -19,6 +21,7 @@ Commands:
   ingest    import market data
   call      call an endpoint and pay for it with x402
   ledger    list recorded payments
+  keys      create, list, revoke and rotate admin API keys
   permit2-approve  approve Permit2 once so you can pay in TMAI
 
 Run 'x402-analytics <command> --help' for a command's options.`

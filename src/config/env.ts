@@ -77,6 +77,8 @@ export const EnvSchema = z
     SPEND_MAX_USD_PER_ENDPOINT_DAY: optionalCap.default(''),
     IDEMPOTENCY_TTL_HOURS: positiveInt.default(24),
     IDEMPOTENCY_MAX_RECORDS: positiveInt.default(100_000),
+    /** Secret, optional: HMAC key for admin key hashes (keys only verify with the pepper they were made with). */
+    ADMIN_KEY_PEPPER: optionalString,
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -120,6 +122,8 @@ export interface Config {
   payTo: `0x${string}` | undefined
   /** Secret. Never log this object whole; use `describeConfig`. */
   settlerPrivateKey: `0x${string}` | undefined
+  /** Secret. */
+  adminKeyPepper: string | undefined
   facilitatorUrl: string | undefined
   databasePath: string
   marketDataCsv: string | undefined
@@ -187,6 +191,7 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     publicUrl: env.PUBLIC_URL,
     payTo: env.PAY_TO as `0x${string}` | undefined,
     settlerPrivateKey: env.SETTLER_PRIVATE_KEY as `0x${string}` | undefined,
+    adminKeyPepper: env.ADMIN_KEY_PEPPER,
     facilitatorUrl: env.FACILITATOR_URL,
     databasePath: env.DATABASE_PATH,
     marketDataCsv: env.MARKET_DATA_CSV,
@@ -235,9 +240,13 @@ const usdMicros = (value: string): number | null =>
 
 /** A loggable summary of the config with secrets reduced to "set"/"unset". */
 export function describeConfig(config: Config): Record<string, unknown> {
-  const { settlerPrivateKey, ...rest } = config
+  const { settlerPrivateKey, adminKeyPepper, ...rest } = config
   const plain = JSON.parse(
     JSON.stringify(rest, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
   ) as Record<string, unknown>
-  return { ...plain, settlerPrivateKey: settlerPrivateKey ? '(set)' : '(unset)' }
+  return {
+    ...plain,
+    settlerPrivateKey: settlerPrivateKey ? '(set)' : '(unset)',
+    adminKeyPepper: adminKeyPepper ? '(set)' : '(unset)',
+  }
 }

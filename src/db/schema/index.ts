@@ -1,3 +1,15 @@
+export {
+  ADMIN_AUDIT_ACTIONS,
+  ADMIN_SCOPES,
+  type AdminAuditAction,
+  type AdminAuditRow,
+  type AdminKey,
+  type AdminScope,
+  adminAudit,
+  adminKeys,
+  type NewAdminAuditRow,
+  type NewAdminKey,
+} from './admin'
 export { dataMeta } from './data-meta'
 export { idempotencyRecords } from './idempotency'
 export { dailyOhlcv, hourlyOhlcv, ingestCursors } from './ohlcv'

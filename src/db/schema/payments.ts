@@ -64,6 +64,7 @@ export const payments = sqliteTable(
     uniqueIndex('payments_authorization_unique').on(t.network, t.asset, t.payer, t.nonce),
     index('payments_state_idx').on(t.state),
     index('payments_payer_idx').on(t.payer, t.createdAt),
+    index('payments_created_idx').on(t.createdAt, t.id),
   ],
 )
 

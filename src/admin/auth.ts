@@ -1,0 +1,106 @@
+import { getConnInfo as nodeConnInfo } from '@hono/node-server/conninfo'
+import type { Context, MiddlewareHandler } from 'hono'
+import type { GetConnInfo } from 'hono/conninfo'
+import type { Db } from '../db/client'
+import { insertAdminAudit } from '../db/queries/admin'
+import type { AdminScope } from '../db/schema/admin'
+import { ApiError } from '../http/errors'
+import type { Logger } from '../lib/logger'
+import { type AdminAuthResult, authenticateAdminKey } from './key-store'
+import { scopeAllows } from './keys'
+import type { RateLimiter } from './rate-limit'
+
+export type AdminKeyContext = Extract<AdminAuthResult, { ok: true }>['key']
+export type AdminVariables = { adminKey: AdminKeyContext; clientIp: string }
+export type AdminEnv = { Variables: AdminVariables }
+
+export interface AdminAuthOptions {
+  db: Db
+  logger: Logger
+  pepper?: string
+  now: () => number
+  perIp: RateLimiter
+  perKey: RateLimiter
+  getConnInfo?: GetConnInfo
+}
+
+/**
+ * The client address: the first `x-forwarded-for` hop when present (we run behind a proxy), else the socket
+ * address. `app.request` in tests has no socket, hence the guard.
+ */
+export function clientAddress(c: Context, getConnInfo: GetConnInfo = nodeConnInfo): string {
+  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
+  if (forwarded) return forwarded.slice(0, 64)
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+function rateLimited(c: Context, retryAfterSeconds: number): ApiError {
+  c.header('Retry-After', String(retryAfterSeconds))
+  return new ApiError('rateLimited', 'too many admin requests; retry later', { retryAfterSeconds })
+}
+
+/**
+ * Bearer-key authentication for every admin route: per-address rate limit, key check, per-key rate limit, then the
+ * handler; each use is audited with its outcome. Every refusal gets the same 401 body, whatever the reason.
+ */
+export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv> {
+  const { db, logger, now } = options
+  return async function adminAuth(c, next) {
+    const ip = clientAddress(c, options.getConnInfo)
+    const request = { method: c.req.method, path: c.req.path }
+    const byIp = options.perIp.take(ip)
+    if (!byIp.ok) {
+      logger.warn('admin rate limit (address)', { ip, path: request.path })
+      throw rateLimited(c, byIp.retryAfterSeconds)
+    }
+    const at = now()
+    const auth = await authenticateAdminKey(db, c.req.header('authorization'), {
+      pepper: options.pepper,
+      now: at,
+    })
+    if (!auth.ok) {
+      await insertAdminAudit(db, {
+        at,
+        keyId: auth.keyId,
+        action: 'auth.denied',
+        detail: { ...request, reason: auth.reason },
+        ip,
+      })
+      logger.warn('admin key refused', { kid: auth.keyId, reason: auth.reason, ip, path: request.path })
+      c.header('WWW-Authenticate', 'Bearer realm="admin"')
+      throw new ApiError('unauthorized', 'a valid admin key is required')
+    }
+    const used = (status: number) =>
+      insertAdminAudit(db, {
+        at: now(),
+        keyId: auth.key.id,
+        action: 'key.use',
+        detail: { ...request, status },
+        ip,
+      })
+    const byKey = options.perKey.take(auth.key.id)
+    if (!byKey.ok) {
+      await used(429)
+      logger.warn('admin rate limit (key)', { kid: auth.key.id, ip, path: request.path })
+      throw rateLimited(c, byKey.retryAfterSeconds)
+    }
+    c.set('adminKey', auth.key)
+    c.set('clientIp', ip)
+    await next()
+    await used(c.res.status)
+  }
+}
+
+/** 403 unless the authenticated key has `scope` (`write` implies `read`). */
+export function requireScope(scope: AdminScope): MiddlewareHandler<AdminEnv> {
+  return async function requireScope(c, next) {
+    if (!scopeAllows(c.var.adminKey.scope, scope)) {
+      throw new ApiError('forbidden', `this route needs a ${scope} key`)
+    }
+    await next()
+  }
+}

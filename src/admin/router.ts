@@ -1,0 +1,204 @@
+import { Hono } from 'hono'
+import type { GetConnInfo } from 'hono/conninfo'
+import type { Db } from '../db/client'
+import {
+  deleteSpendOverride,
+  insertAdminAudit,
+  listAdminAudit,
+  listSettledPaymentsPage,
+  type PagePosition,
+  putSpendOverride,
+  type SpendOverride,
+  searchPayments,
+} from '../db/queries/admin'
+import { getOverride } from '../db/queries/spend'
+import { ApiError, createErrorRenderer } from '../http/errors'
+import type { Logger } from '../lib/logger'
+import { formatAtomic } from '../lib/money'
+import { type AdminEnv, adminAuth, requireScope } from './auth'
+import {
+  AuditQuery,
+  encodeCursor,
+  PayerParam,
+  PaymentsQuery,
+  parseInput,
+  RevenueQuery,
+  SettlementsQuery,
+  SpendOverrideBody,
+} from './params'
+import { RateLimiter } from './rate-limit'
+import { RevenueAggregator } from './revenue'
+
+export interface AdminRouterDeps {
+  db: Db
+  logger: Logger
+  /** ADMIN_KEY_PEPPER, read by the caller; must match the one the keys were created with. */
+  pepper?: string
+  /** Unix ms. */
+  now?: () => number
+  rateLimit?: { perKeyPerMinute: number; perIpPerMinute: number }
+  /** Socket address of the client (default: @hono/node-server's); Workers pass hono/cloudflare-workers'. */
+  getConnInfo?: GetConnInfo
+}
+
+export const DEFAULT_ADMIN_RATE_LIMIT = { perKeyPerMinute: 120, perIpPerMinute: 120 }
+/** Revenue reads the ledger in pages this size, so memory stays flat however long the range. */
+const REVENUE_PAGE = 500
+
+const usd = (micros: number | null) => (micros === null ? null : formatAtomic(BigInt(micros), 6))
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
+
+function describeOverride(row: SpendOverride) {
+  return {
+    payer: row.payer,
+    maxUsdPerCall: usd(row.maxUsdMicrosPerCall),
+    maxUsdPerHour: usd(row.maxUsdMicrosPerHour),
+    maxUsdPerDay: usd(row.maxUsdMicrosPerDay),
+    note: row.note,
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  }
+}
+
+/** The operator API, mounted at `/admin`. Every route needs an admin key; writes need a `write` key. */
+export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
+  const { db, logger } = deps
+  const now = deps.now ?? Date.now
+  const limits = deps.rateLimit ?? DEFAULT_ADMIN_RATE_LIMIT
+  const router = new Hono<AdminEnv>()
+
+  router.use(
+    adminAuth({
+      db,
+      logger,
+      pepper: deps.pepper,
+      now,
+      perIp: new RateLimiter(limits.perIpPerMinute, now),
+      perKey: new RateLimiter(limits.perKeyPerMinute, now),
+      getConnInfo: deps.getConnInfo,
+    }),
+  )
+
+  router.get('/payments', async (c) => {
+    const q = parseInput(PaymentsQuery, c.req.query())
+    const isAssetAddress = q.asset !== undefined && /^0x[0-9a-fA-F]{40}$/.test(q.asset)
+    const { rows, next } = await searchPayments(db, {
+      payer: q.payer,
+      route: q.route,
+      asset: isAssetAddress ? q.asset?.toLowerCase() : undefined,
+      assetSymbol: isAssetAddress ? undefined : q.asset,
+      states: q.state ? [q.state] : undefined,
+      from: q.from,
+      to: q.to,
+      limit: q.limit,
+      after: q.cursor,
+    })
+    return c.json({
+      success: true,
+      message: 'ok',
+      length: rows.length,
+      data: rows,
+      nextCursor: next ? encodeCursor(next) : null,
+    })
+  })
+
+  router.get('/revenue', async (c) => {
+    const q = parseInput(RevenueQuery, c.req.query())
+    const revenue = new RevenueAggregator(q.groupBy)
+    let after: PagePosition | undefined
+    for (;;) {
+      const page = await listSettledPaymentsPage(db, q, after, REVENUE_PAGE)
+      for (const row of page) revenue.add(row)
+      const last = page.at(-1)
+      if (page.length < REVENUE_PAGE || !last) break
+      after = { createdAt: last.createdAt, id: last.id }
+    }
+    return c.json({
+      success: true,
+      message: 'settled payments only; token amounts in atomic units, USD as exact decimal strings',
+      data: { from: iso(q.from), to: iso(q.to), groupBy: q.groupBy, ...revenue.result() },
+    })
+  })
+
+  router.get('/settlements', async (c) => {
+    const q = parseInput(SettlementsQuery, c.req.query())
+    const { rows, next } = await searchPayments(db, {
+      states: q.state ? [q.state] : ['pending', 'failed'],
+      limit: q.limit,
+      after: q.cursor,
+    })
+    return c.json({
+      success: true,
+      message: 'ok',
+      length: rows.length,
+      data: rows,
+      nextCursor: next ? encodeCursor(next) : null,
+    })
+  })
+
+  router.get('/spend-limits/:payer', async (c) => {
+    const { payer } = parseInput(PayerParam, c.req.param())
+    const row = await getOverride(db, payer)
+    if (!row) throw new ApiError('notFound', 'no spend override for this payer; the operator defaults apply')
+    return c.json({ success: true, message: 'ok', data: describeOverride(row) })
+  })
+
+  router.put('/spend-limits/:payer', requireScope('write'), async (c) => {
+    const { payer } = parseInput(PayerParam, c.req.param())
+    const body = parseInput(SpendOverrideBody, await c.req.json().catch(() => undefined))
+    const stored = await putSpendOverride(db, {
+      payer,
+      maxUsdMicrosPerCall: body.maxUsdPerCall ?? null,
+      maxUsdMicrosPerHour: body.maxUsdPerHour ?? null,
+      maxUsdMicrosPerDay: body.maxUsdPerDay ?? null,
+      note: body.note || null,
+      updatedAt: now(),
+    })
+    const data = describeOverride(stored)
+    await insertAdminAudit(db, {
+      at: stored.updatedAt,
+      keyId: c.var.adminKey.id,
+      action: 'spend_override.set',
+      detail: data,
+      ip: c.var.clientIp,
+    })
+    logger.info('spend override set', { kid: c.var.adminKey.id, payer })
+    return c.json({ success: true, message: 'override stored', data })
+  })
+
+  router.delete('/spend-limits/:payer', requireScope('write'), async (c) => {
+    const { payer } = parseInput(PayerParam, c.req.param())
+    const removed = await deleteSpendOverride(db, payer)
+    if (!removed) throw new ApiError('notFound', 'no spend override for this payer')
+    await insertAdminAudit(db, {
+      at: now(),
+      keyId: c.var.adminKey.id,
+      action: 'spend_override.delete',
+      detail: describeOverride(removed),
+      ip: c.var.clientIp,
+    })
+    logger.info('spend override removed', { kid: c.var.adminKey.id, payer })
+    return c.json({
+      success: true,
+      message: 'override removed; the operator defaults apply',
+      data: { payer },
+    })
+  })
+
+  router.get('/audit', async (c) => {
+    const q = parseInput(AuditQuery, c.req.query())
+    const rows = await listAdminAudit(db, q.limit)
+    return c.json({
+      success: true,
+      message: 'newest first',
+      length: rows.length,
+      data: rows.map((row) => ({
+        ...row,
+        at: new Date(row.at).toISOString(),
+        detail: JSON.parse(row.detail) as unknown,
+      })),
+    })
+  })
+
+  router.onError(createErrorRenderer(logger))
+  return router
+}
