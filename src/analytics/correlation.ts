@@ -2,7 +2,7 @@
  * Pearson correlation of one asset's daily returns against every other asset (the `correlation` analogue).
  * Returns are computed once per asset ({@link buildReturnIndex}); each pair is then a date-intersected join of the
  * target's window against the other's date → return map, so one asset vs 80 over 365 days stays a few ms.
- * Conventions: docs/methodology-quant.md §2.
+ * Conventions: docs/methodology.md §Q2.
  */
 import { sampleCorrelation } from 'simple-statistics'
 import type { Candle } from '../market-data/candle'

@@ -1,7 +1,7 @@
 /**
  * Typed wrappers over `trading-signals` that turn a price series into an ALIGNED indicator series: output[i]
  * belongs to input[i], and is null until the indicator is warmed up. Every technical module shares these so that
- * warm-up rules and seeding are the same everywhere (docs/methodology-technical.md §1).
+ * warm-up rules and seeding are the same everywhere (docs/methodology.md §T1).
  *
  * Seeding differs from other libraries: trading-signals' EMA starts at the first price (not at an SMA of the
  * first `period` prices), so early EMA/MACD values differ from e.g. technicalindicators until the seed decays.

@@ -1,6 +1,6 @@
 /**
  * Market-cap-weighted indices (the `indices`, `indices-holdings` and `indices-performance` analogues):
- * `top10`, `top50` and one per token category. Method (docs/methodology-quant.md §3):
+ * `top10`, `top50` and one per token category. Method (docs/methodology.md §Q3):
  * - inception at the close of the first calendar date >= startDate with an eligible asset, level 1000;
  * - rebalance at the last close of every month (= the previous close of the month's first day), weights
  *   w_i = mcap_i / Σ mcap, uncapped; assets without a positive market cap on that close are excluded;

@@ -1,7 +1,7 @@
 /**
  * Long-horizon investor grade (the `investor-grades` analogue), CROSS-SECTIONAL: each asset's metrics are ranked
  * against the other assets of the universe on the same date, and the grade is a weighted mean of those percentile
- * ranks (docs/methodology-technical.md §4). A grade therefore says "better than x% of this universe", not an
+ * ranks (docs/methodology.md §T4). A grade therefore says "better than x% of this universe", not an
  * absolute quality level; the raw metrics are returned alongside for absolute comparisons.
  *
  * Metrics per asset, all on daily bars up to `asOf`:

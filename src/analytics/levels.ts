@@ -1,6 +1,6 @@
 /**
  * Resistance and support levels (the `resistance-support` analogue) from fractal swing pivots, clustered by price
- * (docs/methodology-technical.md §6):
+ * (docs/methodology.md §T6):
  * 1. pivots: bar i is a swing high (low) when its high (low) is strictly above (below) the highs (lows) of the
  *    `window` bars on each side (trading-signals SwingHigh / SwingLow);
  * 2. clustering: pivot prices sorted ascending are grouped greedily; a group takes the next price while it is

@@ -1,6 +1,6 @@
 /**
  * Market-wide daily metrics over the asset universe (the `market-metrics` analogue): total market cap, breadth
- * and a trend/breadth regime label. Method (docs/methodology-quant.md §4):
+ * and a trend/breadth regime label. Method (docs/methodology.md §Q4):
  * - totalMarketCap = Σ marketCap over assets with a cap that day (the universe, not the whole crypto market);
  * - advancingShare = share of assets with a positive 1-day return; aboveSma50Share = share closing above their
  *   own 50-bar SMA (assets with fewer than 50 bars are left out of both numerator and denominator);

@@ -1,6 +1,6 @@
 /**
  * Fear & greed style market sentiment over the whole universe (the `sentiments` analogue, price-based only):
- * four 0–100 components, averaged with equal weights (docs/methodology-technical.md §5). Every day uses only
+ * four 0–100 components, averaged with equal weights (docs/methodology.md §T5). Every day uses only
  * data dated on or before it, so the history is free of look-ahead.
  *
  * - volatility: BTC 30-day realised vol vs its own 1-year average; calmer than usual = greed.

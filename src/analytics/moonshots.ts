@@ -1,6 +1,6 @@
 /**
  * Moonshot picks (the `moonshot-tokens` analogue): small caps whose trader grade is rising on a volume surge.
- * Rules on each daily bar t (docs/methodology-technical.md §7):
+ * Rules on each daily bar t (docs/methodology.md §T7):
  *   1. 0 < marketCap_t < maxMarketCap (unknown cap fails);
  *   2. traderGrade_t >= minGrade and traderGrade_t − traderGrade_{t−7} >= minGradeRise;
  *   3. mean(volume, last 7 bars) >= volumeSurge × mean(volume, last 30 bars).

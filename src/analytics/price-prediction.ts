@@ -1,7 +1,7 @@
 /**
  * Scenario analysis (the `price-prediction` / `scenario-analysis` analogue): what the asset would be worth if the
  * total crypto market reached a given size and the asset held its historical share of it.
- * Method (docs/methodology-quant.md §5):
+ * Method (docs/methodology.md §Q5):
  * - share_t = mcap_asset,t / Σ mcap_universe,t on every day the asset has a cap;
  * - bear / base / moon share = 10th / 50th / 90th percentile of share_t (linear interpolation);
  * - implied cap = share × universeMarketShare × scenario total; implied price = implied cap / supply, where

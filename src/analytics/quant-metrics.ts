@@ -1,6 +1,6 @@
 /**
  * Risk/return statistics of one asset over a date window (the `quantmetrics` analogue).
- * Formulas and conventions: docs/methodology-quant.md §1. Returns are simple daily returns, annualised over
+ * Formulas and conventions: docs/methodology.md §Q1. Returns are simple daily returns, annualised over
  * 365 days; VaR/CVaR are 1-day historical figures reported as returns, so a loss is a NEGATIVE number and
  * CVaR <= VaR always holds.
  */

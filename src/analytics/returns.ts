@@ -1,6 +1,6 @@
 /**
  * Daily simple returns and date-window helpers shared by every quant module.
- * Conventions (docs/methodology-quant.md §0): r_t = close_t / close_prev − 1 between consecutive bars, keyed by the
+ * Conventions (docs/methodology.md §Q0): r_t = close_t / close_prev − 1 between consecutive bars, keyed by the
  * later bar's `YYYY-MM-DD`; a window of N days ending at `endDate` holds the closes dated endDate − N … endDate, i.e.
  * N returns when no day is missing. Dates are compared as strings, which is exact for `YYYY-MM-DD`.
  */

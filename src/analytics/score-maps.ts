@@ -1,7 +1,7 @@
 /**
  * Maps from raw indicator values to 0–100 sub-scores, shared by the grade and sentiment modules. Every map is
  * monotone or piecewise linear with documented knots, so a user can recompute a score by hand
- * (docs/methodology-technical.md §0).
+ * (docs/methodology.md §T0).
  */
 import { errorFunction } from 'simple-statistics'
 

@@ -3,7 +3,7 @@
  * sentence generated from fixed templates (no external model). Pure: {@link assembleTokenReport} formats
  * already-computed parts; {@link buildTokenReport} computes them from raw candles first.
  * Technical inputs (trading signal, trader grade) are accepted pre-computed so this module stays independent of
- * the technical-indicator modules. Thresholds for the wording: docs/methodology-quant.md §6.
+ * the technical-indicator modules. Thresholds for the wording: docs/methodology.md §Q6.
  */
 import type { Candle } from '../market-data/candle'
 import {

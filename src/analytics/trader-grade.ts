@@ -1,6 +1,6 @@
 /**
  * Short-term trader grade (the `trader-grades` analogue): a 0–100 composite of a technical grade and a quant
- * grade, computed per bar from that bar's own history only (docs/methodology-technical.md §3).
+ * grade, computed per bar from that bar's own history only (docs/methodology.md §T3).
  *
  *   technical = 0.25·RSI + 0.25·MACD + 0.15·SMA20 + 0.15·SMA50 + 0.20·%B   (each sub-score 0–100)
  *   quant     = 0.70·momentum + 0.30·volatility

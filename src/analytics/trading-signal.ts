@@ -1,6 +1,6 @@
 /**
  * Trend signal per bar (the `trading-signals` analogue): an EMA fast/slow crossover measured in ATR units, with a
- * dead band and hysteresis so the signal does not flicker around the crossover (docs/methodology-technical.md §2).
+ * dead band and hysteresis so the signal does not flicker around the crossover (docs/methodology.md §T2).
  *
  *   z_t = (EMA_fast − EMA_slow) / ATR            (spread in ATRs; scale-free, so daily and hourly bars both work)
  *   signal_t = +1 if z_t > band, −1 if z_t < −band,

@@ -11,7 +11,7 @@ import { ApiError } from '../http/errors'
 import type { Candle } from '../market-data/candle'
 import type { MarketStore } from '../market-data/store'
 
-/** Benchmark for beta and index performance (docs/methodology-quant.md §1, §3). */
+/** Benchmark for beta and index performance (docs/methodology.md §Q1, §Q3). */
 export const BENCHMARK_SYMBOL = 'BTC'
 /** Category shown for a symbol we hold candles of but no metadata (or no category) for. */
 export const UNCATEGORISED = 'Uncategorised'

@@ -51,7 +51,7 @@ export const correlationEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Pearson r of simple daily returns, date-intersected, window (end − days, end]; full precision (docs/methodology-quant.md §2).',
+    'Pearson r of simple daily returns, date-intersected, window (end − days, end]; full precision (docs/methodology.md §Q2).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const [symbol] = symbolsFrom(input) as [string]

@@ -44,7 +44,7 @@ export const hourlyTradingSignalsEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Same rule as /v1/trading-signals on hourly bars (periods in hours), 50-bar warm-up; SIGNAL_SINCE is censored at the first evaluable bar (docs/methodology-technical.md §2).',
+    'Same rule as /v1/trading-signals on hourly bars (periods in hours), 50-bar warm-up; SIGNAL_SINCE is censored at the first evaluable bar (docs/methodology.md §T2).',
   async handle(input, { market }) {
     const [hourly, universe] = await Promise.all([market.allCandles('1h'), dailyUniverse(market)])
     const symbols = symbolsFrom(input)

@@ -35,7 +35,7 @@ export const indicesHoldingsEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Weights w_i = cap_i / Σ cap at the last rebalance, drifted by price since; full precision (docs/methodology-quant.md §3).',
+    'Weights w_i = cap_i / Σ cap at the last rebalance, drifted by price since; full precision (docs/methodology.md §Q3).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const index = requireIndex(universe, input.index)

@@ -47,7 +47,7 @@ export const indicesPerformanceEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Returns from index levels and BTC closes at the last date ≤ end − N days; full precision (docs/methodology-quant.md §3).',
+    'Returns from index levels and BTC closes at the last date ≤ end − N days; full precision (docs/methodology.md §Q3).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const index = requireIndex(universe, input.index)

@@ -45,7 +45,7 @@ export const indicesEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Cap-weighted, uncapped, monthly rebalance at the last close of each month, base 1000; full precision (docs/methodology-quant.md §3).',
+    'Cap-weighted, uncapped, monthly rebalance at the last close of each month, base 1000; full precision (docs/methodology.md §Q3).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const indices = input.index ? input.index.map((id) => requireIndex(universe, id)) : universe.indices()

@@ -57,7 +57,7 @@ export const investorGradesEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Percentile ranks across all tracked assets on the latest date; grade and percentiles rounded to 2 decimals (label from the unrounded grade), raw metrics full precision (docs/methodology-technical.md §4).',
+    'Percentile ranks across all tracked assets on the latest date; grade and percentiles rounded to 2 decimals (label from the unrounded grade), raw metrics full precision (docs/methodology.md §T4).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const requested = symbolsFrom(input)

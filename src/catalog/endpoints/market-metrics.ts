@@ -47,7 +47,7 @@ export const marketMetricsEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Sum of tracked caps, breadth vs 50-day SMA, regime from SMA50/SMA200 of total cap plus breadth; full precision (docs/methodology-quant.md §4).',
+    'Sum of tracked caps, breadth vs 50-day SMA, regime from SMA50/SMA200 of total cap plus breadth; full precision (docs/methodology.md §Q4).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const { days, signals } = universe.marketMetrics()

@@ -77,7 +77,7 @@ export const marketSentimentEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Four equal-weight components, no look-ahead, BTC benchmark; scores rounded to 2 decimals (label from the unrounded score), raw values full precision (docs/methodology-technical.md §5).',
+    'Four equal-weight components, no look-ahead, BTC benchmark; scores rounded to 2 decimals (label from the unrounded score), raw values full precision (docs/methodology.md §T5).',
   async handle(input, { market }) {
     const points = await universeSentimentHistory(market)
     const history = input.startDate !== undefined || input.endDate !== undefined

@@ -70,7 +70,7 @@ export const moonshotTokensEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Small cap + trader grade level and 7-day rise + 7/30-day volume surge on daily bars, no look-ahead; ROI full precision, grades rounded to 2 decimals (docs/methodology-technical.md §7).',
+    'Small cap + trader grade level and 7-day rise + 7/30-day volume surge on daily bars, no look-ahead; ROI full precision, grades rounded to 2 decimals (docs/methodology.md §T7).',
   async handle(input, { market }) {
     const [universe, result] = await Promise.all([dailyUniverse(market), universeMoonshots(market)])
     const name = (s: string) => universe.meta.get(s)?.name ?? s

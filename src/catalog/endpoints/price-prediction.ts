@@ -59,7 +59,7 @@ export const pricePredictionEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Implied price = percentile share of tracked cap × scenario total / current supply; full precision (docs/methodology-quant.md §5).',
+    'Implied price = percentile share of tracked cap × scenario total / current supply; full precision (docs/methodology.md §Q5).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const symbols = symbolsFrom(input)

@@ -89,7 +89,7 @@ export const quantmetricsEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Simple daily returns, 365-day annualisation, rf 0, type-7 quantiles, beta vs BTC; full precision (docs/methodology-quant.md §1).',
+    'Simple daily returns, 365-day annualisation, rf 0, type-7 quantiles, beta vs BTC; full precision (docs/methodology.md §Q1).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const symbols = symbolsFrom(input)

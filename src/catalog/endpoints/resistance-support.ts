@@ -56,7 +56,7 @@ export const resistanceSupportEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Fractal pivots (window 5) on daily bars, greedy clustering within 0.5 ATR14, sorted by distance to the last close; full precision (docs/methodology-technical.md §6).',
+    'Fractal pivots (window 5) on daily bars, greedy clustering within 0.5 ATR14, sorted by distance to the last close; full precision (docs/methodology.md §T6).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const symbols = symbolsFrom(input)

@@ -89,7 +89,7 @@ export const tokenReportEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Assembles quant metrics, correlation, period returns and scenarios with fixed prose templates (docs/methodology-quant.md §6).',
+    'Assembles quant metrics, correlation, period returns and scenarios with fixed prose templates (docs/methodology.md §Q6).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const [symbol] = symbolsFrom(input) as [string]

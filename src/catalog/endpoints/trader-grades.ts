@@ -78,7 +78,7 @@ export const traderGradesEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Daily bars, 50-bar warm-up; grades, changes and sub-scores rounded to 2 decimals (labels from the unrounded grade), raw values full precision (docs/methodology-technical.md §3).',
+    'Daily bars, 50-bar warm-up; grades, changes and sub-scores rounded to 2 decimals (labels from the unrounded grade), raw values full precision (docs/methodology.md §T3).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const requested = symbolsFrom(input)

@@ -54,7 +54,7 @@ export const tradingSignalsEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'EMA20/EMA50 spread in ATR14 units, band 0.5 ATR with hysteresis, 50-bar warm-up; SIGNAL_SINCE is censored at the first evaluable bar (docs/methodology-technical.md §2).',
+    'EMA20/EMA50 spread in ATR14 units, band 0.5 ATR with hysteresis, 50-bar warm-up; SIGNAL_SINCE is censored at the first evaluable bar (docs/methodology.md §T2).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const requested = symbolsFrom(input)
