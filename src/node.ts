@@ -74,7 +74,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
   }
 
   const stopReconciler = startReconciler(
-    { ledger: services.ledger, facilitator: services.facilitator, network: services.network, logger },
+    {
+      ledger: services.ledger,
+      facilitator: services.facilitator,
+      network: services.network,
+      limiter: services.limiter,
+      logger,
+    },
     config.reconcileIntervalMs,
   )
   const stopScheduler =

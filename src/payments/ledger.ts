@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto'
 import type { Hash } from 'viem'
 import type { Db } from '../db/client'
 import {
+  claimDelivery,
   getPayment,
   listUnresolvedPayments,
   recordTxHash,
   reservePayment,
   transitionPayment,
+  unclaimDelivery,
 } from '../db/queries/payments'
 import type { Payment, PaymentState } from '../db/schema'
 import { formatAtomic } from '../lib/money'
@@ -21,7 +23,9 @@ export interface PaidRequest {
 /** What the ledger keeps of a payment so the reconciler can rebuild it without the original request. */
 export type StoredPayload = Pick<PaymentAttempt, 'x402Version' | 'method' | 'payload' | 'wire'>
 
-export type ReserveOutcome = { ok: true; id: string } | { ok: false; state: PaymentState | 'unknown' }
+export type ReserveOutcome =
+  | { ok: true; id: string }
+  | { ok: false; state: PaymentState | 'unknown'; existing?: Payment }
 
 /**
  * The payment ledger: one row per (network, asset, payer, nonce), moved through its states only by conditional,
@@ -67,7 +71,7 @@ export class Ledger {
       updatedAt: at,
     })
     if (result.reserved) return { ok: true, id: result.payment.id }
-    return { ok: false, state: result.existing?.state ?? 'unknown' }
+    return { ok: false, state: result.existing?.state ?? 'unknown', existing: result.existing }
   }
 
   markVerified(id: string, verifyMs: number) {
@@ -87,7 +91,16 @@ export class Ledger {
     return recordTxHash(this.db, id, hash, this.now())
   }
 
-  markSettled(id: string, txHash: Hash, fields: { settleMs?: number } = {}) {
+  /** Claims the single delivery of a settled payment whose response never left; false if already delivered. */
+  claimDelivery(id: string): Promise<boolean> {
+    return claimDelivery(this.db, id, this.now())
+  }
+
+  unclaimDelivery(id: string): Promise<void> {
+    return unclaimDelivery(this.db, id)
+  }
+
+  markSettled(id: string, txHash: Hash, fields: { settleMs?: number; deliveredAt?: number } = {}) {
     return transitionPayment(this.db, id, ['settling', 'pending'], 'settled', {
       txHash,
       settledAt: this.now(),

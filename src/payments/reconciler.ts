@@ -6,6 +6,7 @@ import { toAtomic } from '../lib/money'
 import type { Facilitator } from '../x402/facilitator'
 import type { Eip3009PaymentAttempt, PaymentAttempt, Permit2PaymentAttempt } from '../x402/match'
 import type { Ledger, StoredPayload } from './ledger'
+import type { SpendLimiter } from './spend-limits'
 
 export interface ReconcileSummary {
   checked: number
@@ -20,6 +21,7 @@ export interface ReconcilerDeps {
   facilitator: Facilitator
   network: NetworkConfig
   logger: Logger
+  limiter?: SpendLimiter
   /** `settling` rows untouched this long are treated as interrupted (a crash mid-settlement). */
   staleSettlingMs?: number
   now?: () => number
@@ -82,7 +84,15 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
         summary.settled++
         deps.logger.info('reconciled payment: settled', { paymentId: row.id, tx: outcome.txHash })
       } else if (outcome.status === 'failed') {
-        await deps.ledger.markFailed(row.id, outcome.reason)
+        if (await deps.ledger.markFailed(row.id, outcome.reason)) {
+          // Never charged after all: its amount no longer counts against the payer's limits.
+          await deps.limiter?.releasePayment({
+            payer: row.payer,
+            route: row.route,
+            usdMicros: Number(toAtomic(row.usdValue, 6)),
+            atSeconds: Math.floor(row.createdAt / 1000),
+          })
+        }
         summary.failed++
         deps.logger.warn('reconciled payment: failed', { paymentId: row.id, reason: outcome.reason })
       } else {

@@ -176,6 +176,23 @@ export class SpendLimiter {
     for (const hold of holds) await decrementCounter(this.db, hold.scope, hold.windowStart, hold.amount)
   }
 
+  /** Gives back the spend of a payment made at `atSeconds` that turned out not to be charged (reconciled as failed). */
+  async releasePayment(args: {
+    payer: string
+    route: string
+    usdMicros: number
+    atSeconds: number
+  }): Promise<void> {
+    const payer = args.payer.toLowerCase()
+    const hourStart = args.atSeconds - (args.atSeconds % HOUR)
+    const dayStart = args.atSeconds - (args.atSeconds % DAY)
+    await this.release([
+      { scope: `payer-hour:${payer}`, windowStart: hourStart, amount: args.usdMicros },
+      { scope: `payer-day:${payer}`, windowStart: dayStart, amount: args.usdMicros },
+      { scope: `endpoint-day:${args.route}`, windowStart: dayStart, amount: args.usdMicros },
+    ])
+  }
+
   /** Drops counters of windows that closed more than a day ago. */
   prune(): Promise<void> {
     return pruneCounters(this.db, this.nowSeconds() - 2 * DAY)

@@ -214,6 +214,35 @@ export function paymentGate(
     }
   }
 
+  /** Serves the request a settled-but-undelivered payment bought, at most once, with its settlement header. */
+  async function redeem(
+    c: Context<{ Variables: PaymentVariables }>,
+    next: Next,
+    attempt: PaymentAttempt,
+    id: string,
+    txHash: `0x${string}`,
+  ): Promise<Response | undefined> {
+    if (!(await ledger.claimDelivery(id))) {
+      throw new ApiError('paymentInProgress', 'this payment is already being delivered to another request')
+    }
+    await next()
+    if (c.res.status >= 400) {
+      await ledger.unclaimDelivery(id)
+      return undefined
+    }
+    const network = attempt.x402Version === 1 ? attempt.offer.network.v1Name : attempt.offer.network.caip2
+    const headers = new Headers(c.res.headers)
+    for (const [name, value] of Object.entries(
+      settlementHeader(attempt, { success: true, transaction: txHash, network, payer: attempt.payer }),
+    )) {
+      headers.set(name, value)
+    }
+    headers.set('Cache-Control', 'private, no-store')
+    c.res = new Response(await c.res.arrayBuffer(), { status: c.res.status, headers })
+    logger.info('settled payment redeemed by its retry', { paymentId: id, route: endpoint.path, tx: txHash })
+    return undefined
+  }
+
   /** Reserve → spend limits → verify → handler → settle. Returns a Response, or undefined when c.res is final. */
   async function pay(
     c: Context<{ Variables: PaymentVariables }>,
@@ -227,6 +256,26 @@ export function paymentGate(
       requestKey: requestKey(c),
     })
     if (!reservation.ok) {
+      const existing = reservation.existing
+      const sameRequest = existing?.requestKey === requestKey(c)
+      if (existing && sameRequest && existing.state === 'settled' && existing.deliveredAt === null) {
+        // Paid on chain after its own request gave up (settlement pending): the retry gets what was paid for, once.
+        return redeem(c, next, attempt, existing.id, existing.txHash as `0x${string}`)
+      }
+      if (existing && sameRequest && existing.state === 'pending') {
+        return jsonResponse(
+          503,
+          {
+            success: false,
+            error: Reason.settlementPending,
+            message:
+              'this payment is still settling; retry the same request shortly. Do not pay again for it.',
+            transaction: existing.txHash,
+            paymentId: existing.id,
+          },
+          { 'Retry-After': '10', 'Cache-Control': 'no-store' },
+        )
+      }
       if (reservation.state === 'settled' || reservation.state === 'failed') {
         return refuse(Reason.nonceAlreadyUsed, 'this payment was already used')
       }
@@ -324,7 +373,7 @@ export function paymentGate(
     const network = attempt.x402Version === 1 ? attempt.offer.network.v1Name : attempt.offer.network.caip2
 
     if (outcome.status === 'settled') {
-      await ledger.markSettled(id, outcome.txHash, { settleMs })
+      await ledger.markSettled(id, outcome.txHash, { settleMs, deliveredAt: Date.now() })
       logger.info('payment settled', { ...log, tx: outcome.txHash, verifyMs, handlerMs, settleMs })
       const headers = new Headers(paid.headers)
       const settled = settlementHeader(attempt, {

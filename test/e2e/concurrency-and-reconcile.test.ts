@@ -104,11 +104,10 @@ describe('settlement that outlives the request', () => {
     const ctx = await createTestContext({ rpcUrl: devnet.rpcUrl, env: { SETTLEMENT_TIMEOUT_MS: '300' } })
     const payer = devnetAccount(9)
     const before = await devnet.usdcBalance(payer.address)
+    const header = v2Header(await signUsdcAuthorization(payer))
     await devnet.testClient.setAutomine(false)
     try {
-      const res = await ctx.app.request(PATH, {
-        headers: { 'PAYMENT-SIGNATURE': v2Header(await signUsdcAuthorization(payer)) },
-      })
+      const res = await ctx.app.request(PATH, { headers: { 'PAYMENT-SIGNATURE': header } })
       expect(res.status).toBe(503)
       const body = (await res.json()) as { error: string; transaction: string }
       expect(body.error).toBe('settlement_pending')
@@ -116,6 +115,14 @@ describe('settlement that outlives the request', () => {
       expect(res.headers.get('payment-response')).toBeTruthy()
       const [row] = await ctx.payments({ payer: payer.address })
       expect(row).toMatchObject({ state: 'pending', txHash: body.transaction })
+
+      // A retry of the same request while it settles is told so (never a fresh 402 for a payment in flight).
+      const whilePending = await ctx.app.request(PATH, { headers: { 'PAYMENT-SIGNATURE': header } })
+      expect(whilePending.status).toBe(503)
+      expect(await whilePending.json()).toMatchObject({
+        error: 'settlement_pending',
+        transaction: body.transaction,
+      })
 
       // Still unmined: the reconciler leaves it pending and sends nothing.
       const early = await reconcileOnce({ ...ctx.services, staleSettlingMs: 0 })
@@ -127,6 +134,57 @@ describe('settlement that outlives the request', () => {
       expect(settled).toMatchObject({ state: 'settled', txHash: body.transaction })
       expect(await devnet.usdcBalance(payer.address)).toBe(before - 17_000n)
       expect((await reconcileOnce({ ...ctx.services, staleSettlingMs: 0 })).checked).toBe(0)
+
+      // The retry now gets what was paid for, once, with the settlement header, and no new transfer.
+      const redeemed = await ctx.app.request(PATH, { headers: { 'PAYMENT-SIGNATURE': header } })
+      expect(redeemed.status).toBe(200)
+      expect(((await redeemed.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0)
+      const settlement = JSON.parse(
+        Buffer.from(redeemed.headers.get('payment-response')!, 'base64').toString(),
+      )
+      expect(settlement).toMatchObject({ success: true, transaction: body.transaction })
+      const again = await ctx.app.request(PATH, { headers: { 'PAYMENT-SIGNATURE': header } })
+      expect(again.status).toBe(402)
+      expect(await again.json()).toMatchObject({ error: 'invalid_exact_evm_nonce_already_used' })
+      const other = await ctx.app.request('http://localhost/v1/daily-ohlcv?symbol=ETH', {
+        headers: { 'PAYMENT-SIGNATURE': header },
+      })
+      expect(other.status).toBe(402)
+      expect(await devnet.usdcBalance(payer.address)).toBe(before - 17_000n)
+    } finally {
+      await devnet.testClient.setAutomine(true)
+      ctx.close()
+    }
+  })
+
+  it('a pending settlement that never lands is reconciled as failed and its spend is given back', async () => {
+    const ctx = await createTestContext({ rpcUrl: devnet.rpcUrl, env: { SETTLEMENT_TIMEOUT_MS: '300' } })
+    const payer = devnetAccount(6)
+    const before = await devnet.usdcBalance(payer.address)
+    const validBefore = BigInt(Math.floor(Date.now() / 1000) + 8)
+    const header = v2Header(await signUsdcAuthorization(payer, { validBefore }))
+    const usage = async () =>
+      (
+        (await (await ctx.app.request(`/v1/spend-policy/${payer.address}`)).json()) as {
+          data: { usage: { todayUsd: string } }
+        }
+      ).data.usage.todayUsd
+    await devnet.testClient.setAutomine(false)
+    try {
+      const res = await ctx.app.request(PATH, { headers: { 'PAYMENT-SIGNATURE': header } })
+      expect(res.status).toBe(503)
+      const { transaction } = (await res.json()) as { transaction: `0x${string}` }
+      expect(await usage()).toBe('0.017')
+      await devnet.testClient.dropTransaction({ hash: transaction })
+      // Wait until the authorization has expired unused: it can never settle now.
+      await new Promise((r) => setTimeout(r, Number(validBefore) * 1000 - Date.now() + 1000))
+      const summary = await reconcileOnce({ ...ctx.services, staleSettlingMs: 0 })
+      expect(summary).toMatchObject({ checked: 1, failed: 1 })
+      expect(await ctx.payments({ payer: payer.address })).toMatchObject([
+        { state: 'failed', failureReason: 'authorization_expired_unsettled' },
+      ])
+      expect(await usage()).toBe('0')
+      expect(await devnet.usdcBalance(payer.address)).toBe(before)
     } finally {
       await devnet.testClient.setAutomine(true)
       ctx.close()

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm'
 import type { Db } from '../client'
 import { type NewPayment, type Payment, type PaymentState, payments } from '../schema'
 
@@ -110,4 +110,21 @@ export async function listPayments(
     .from(payments)
     .where(conditions.length ? and(...conditions) : undefined)
     .orderBy(asc(payments.createdAt))
+}
+
+/**
+ * Claims the one delivery of a settled payment whose response never left (its settlement outlived the request). One
+ * conditional statement, so concurrent retries cannot both be served.
+ */
+export async function claimDelivery(db: Db, id: string, at: number): Promise<boolean> {
+  const rows = await db
+    .update(payments)
+    .set({ deliveredAt: at, updatedAt: at })
+    .where(and(eq(payments.id, id), eq(payments.state, 'settled'), isNull(payments.deliveredAt)))
+    .returning({ id: payments.id })
+  return rows.length > 0
+}
+
+export async function unclaimDelivery(db: Db, id: string): Promise<void> {
+  await db.update(payments).set({ deliveredAt: null }).where(eq(payments.id, id))
 }

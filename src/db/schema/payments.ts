@@ -56,6 +56,8 @@ export const payments = sqliteTable(
     verifiedAt: integer('verified_at'),
     broadcastAt: integer('broadcast_at'),
     settledAt: integer('settled_at'),
+    /** When the paid response left; null for a payment settled after its request gave up (redeemable once). */
+    deliveredAt: integer('delivered_at'),
     verifyMs: integer('verify_ms'),
     handlerMs: integer('handler_ms'),
     settleMs: integer('settle_ms'),
