@@ -128,3 +128,22 @@ export function insufficientHistoryMessage(symbols: readonly string[], need: str
   if (symbols.length === 0) return undefined
   return `not enough history for ${symbols.join(', ')} (${need}); left out of data`
 }
+
+/**
+ * Maps each requested symbol through `compute`; symbols it has too little history for (`null`) are collected rather
+ * than failing the request, so the endpoint can name them in its message.
+ */
+export function perSymbol<T, R>(
+  symbols: readonly string[],
+  compute: (symbol: string) => T | null,
+  toRow: (symbol: string, value: T) => R,
+): { data: R[]; tooShort: string[] } {
+  const data: R[] = []
+  const tooShort: string[] = []
+  for (const symbol of symbols) {
+    const value = compute(symbol)
+    if (value === null) tooShort.push(symbol)
+    else data.push(toRow(symbol, value))
+  }
+  return { data, tooShort }
+}

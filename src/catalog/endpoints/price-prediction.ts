@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { computePricePrediction, DEFAULT_MARKET_SCENARIOS } from '../../analytics/price-prediction'
 import { requireSymbol, SymbolSelector, symbolsFrom } from '../params'
 import { defineEndpoint } from '../types'
-import { dailyUniverse, insufficientHistoryMessage, requireCandles } from '../universe'
+import { dailyUniverse, insufficientHistoryMessage, perSymbol, requireCandles } from '../universe'
 
 const Scenario = z.object({
   TOTAL_MARKET_CAP: z.number(),
@@ -64,15 +64,10 @@ export const pricePredictionEndpoint = defineEndpoint({
     const universe = await dailyUniverse(market)
     const symbols = symbolsFrom(input)
     for (const symbol of symbols) requireCandles(universe, symbol)
-    const data = []
-    const tooShort: string[] = []
-    for (const symbol of symbols) {
-      const p = computePricePrediction(universe.candles, symbol)
-      if (!p) {
-        tooShort.push(symbol)
-        continue
-      }
-      data.push({
+    const { data, tooShort } = perSymbol(
+      symbols,
+      (symbol) => computePricePrediction(universe.candles, symbol),
+      (symbol, p) => ({
         TOKEN_ID: symbol,
         TOKEN_NAME: universe.meta.get(symbol)?.name ?? symbol,
         TOKEN_SYMBOL: symbol,
@@ -100,8 +95,8 @@ export const pricePredictionEndpoint = defineEndpoint({
           PREDICTED_ROI_BASE: s.base.upside,
           PREDICTED_ROI_MOON: s.moon.upside,
         })),
-      })
-    }
+      }),
+    )
     return {
       data,
       message: insufficientHistoryMessage(tooShort, 'no bar with a market cap'),

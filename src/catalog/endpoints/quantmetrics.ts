@@ -2,7 +2,13 @@ import { z } from 'zod'
 import { computeQuantMetrics, type QuantMetrics } from '../../analytics/quant-metrics'
 import { requireSymbol, SymbolSelector, symbolsFrom } from '../params'
 import { defineEndpoint } from '../types'
-import { BENCHMARK_SYMBOL, dailyUniverse, insufficientHistoryMessage, requireCandles } from '../universe'
+import {
+  BENCHMARK_SYMBOL,
+  dailyUniverse,
+  insufficientHistoryMessage,
+  perSymbol,
+  requireCandles,
+} from '../universe'
 
 /** The QuantMetrics fields in TM-style names (also the `RISK.METRICS` of /v1/token-report). */
 export const QuantMetricsFields = z.object({
@@ -95,22 +101,17 @@ export const quantmetricsEndpoint = defineEndpoint({
     const symbols = symbolsFrom(input)
     for (const symbol of symbols) requireCandles(universe, symbol)
     const benchmark = universe.candles[BENCHMARK_SYMBOL]
-    const data = []
-    const tooShort: string[] = []
-    for (const symbol of symbols) {
-      const q = computeQuantMetrics(universe.candles[symbol]!, { days: input.days, benchmark })
-      if (!q) {
-        tooShort.push(symbol)
-        continue
-      }
-      data.push({
+    const { data, tooShort } = perSymbol(
+      symbols,
+      (symbol) => computeQuantMetrics(universe.candles[symbol]!, { days: input.days, benchmark }),
+      (symbol, q) => ({
         TOKEN_ID: symbol,
         TOKEN_NAME: universe.meta.get(symbol)?.name ?? symbol,
         TOKEN_SYMBOL: symbol,
         WINDOW_DAYS: input.days,
         ...quantMetricsFields(q),
-      })
-    }
+      }),
+    )
     return {
       data,
       message: insufficientHistoryMessage(tooShort, 'fewer than 2 daily returns in the window'),
