@@ -5,6 +5,7 @@ import { isHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { NETWORKS } from '../config/networks'
 import { formatAtomic, parseDecimal, toAtomic } from '../lib/money'
+import { maxTokenAmountForUsd } from '../pricing/quote'
 
 export const callHelp = `Usage: x402-analytics call <path> [options]
 
@@ -58,10 +59,9 @@ export async function callCommand(argv: string[]): Promise<void> {
   if (token !== 'usdc' && token !== 'tmai') return fail('--token must be usdc or tmai')
   const repeat = Number(values.repeat)
   if (!Number.isInteger(repeat) || repeat < 1) return fail('--repeat must be a positive integer')
-  let maxUsd: { numerator: bigint; denominator: bigint }
   let budgetMicros: bigint | undefined
   try {
-    maxUsd = parseDecimal(values['max-usd'])
+    parseDecimal(values['max-usd']) // validated up front: a bad cap is refused before any request
     budgetMicros = values['budget-usd'] === undefined ? undefined : toAtomic(values['budget-usd'], 6)
   } catch (error) {
     return fail(`--max-usd / --budget-usd: ${(error as Error).message}`)
@@ -93,8 +93,9 @@ export async function callCommand(argv: string[]): Promise<void> {
     const value = await usdValueOf(chosen, base)
     if (value === undefined)
       return fail(`cannot value the ${token.toUpperCase()} offer in USD (no TMAI rate published)`, 1)
-    const capAtomic = (maxUsd.numerator * value.unitsPerUsd) / maxUsd.denominator
     const decimals = token === 'usdc' ? 6 : 18
+    // The cap in this token's atomic units, rounded down: it must never allow more than the USD it says.
+    const capAtomic = maxTokenAmountForUsd({ usdCap: values['max-usd'], tokenUsd: value.tokenUsd, decimals })
     const line = `${formatAtomic(BigInt(chosen.amount), decimals)} ${token.toUpperCase()} (${chosen.amount} atomic, ≈ $${formatAtomic(value.micros, 6)})`
     if (values['dry-run']) {
       console.log(`offers for ${target}:`)
@@ -158,21 +159,21 @@ function assetSymbol(offer: Offer): 'USDC' | 'TMAI' | undefined {
   return undefined
 }
 
-/** Atomic units per USD and the offer's USD value (micro-dollars). USDC is 1:1; TMAI uses the server's published rate. */
+/** The token's USD rate and the offer's USD value (micro-dollars). USDC is 1:1; TMAI uses the server's published rate. */
 async function usdValueOf(
   offer: Offer,
   base: string,
-): Promise<{ unitsPerUsd: bigint; micros: bigint } | undefined> {
-  if (assetSymbol(offer) === 'USDC') return { unitsPerUsd: 10n ** 6n, micros: BigInt(offer.amount) }
+): Promise<{ tokenUsd: string; micros: bigint } | undefined> {
+  if (assetSymbol(offer) === 'USDC') return { tokenUsd: '1', micros: BigInt(offer.amount) }
   const quote = await fetch(new URL('/v1/payment-quote', base))
     .then((r) => (r.ok ? (r.json() as Promise<{ data?: { tmaiUsd?: string }[] }>) : undefined))
     .catch(() => undefined)
   const rate = quote?.data?.[0]?.tmaiUsd
   if (!rate) return undefined
   const { numerator, denominator } = parseDecimal(rate)
-  // units per USD = 10^18 / rate; value in micro-USD = amount × rate × 10^6 / 10^18
+  // value in micro-USD = amount × rate × 10^6 / 10^18
   return {
-    unitsPerUsd: (10n ** 18n * denominator) / numerator,
+    tokenUsd: rate,
     micros: (BigInt(offer.amount) * numerator * 10n ** 6n) / (denominator * 10n ** 18n),
   }
 }

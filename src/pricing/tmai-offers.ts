@@ -1,5 +1,4 @@
 import type { AssetConfig } from '../config/networks'
-import { ceilDiv, parseDecimal } from '../lib/money'
 import { quoteTokenAmount } from './quote'
 
 /** A TMAI/USD rate usable for quoting, or why there is none (then TMAI is simply not offered). */
@@ -39,7 +38,15 @@ export class TmaiQuoteBook {
     private readonly options: { tmai: AssetConfig; discount: string; maxQuotes?: number; now?: () => number },
   ) {}
 
+  /** Quotes and remembers the quote, so a payment for exactly this amount on this route is honoured until expiry. */
   async quote(route: string, usdPrice: string, maxTimeoutSeconds: number): Promise<QuoteResult> {
+    const result = await this.price(route, usdPrice, maxTimeoutSeconds)
+    if (result.ok) this.remember(result.quote)
+    return result
+  }
+
+  /** What a quote would be now, without recording it (for displaying prices, not for offering them). */
+  async price(route: string, usdPrice: string, maxTimeoutSeconds: number): Promise<QuoteResult> {
     const rate = await this.feed.current()
     if (!rate.ok) return rate
     const now = (this.options.now ?? Date.now)()
@@ -59,7 +66,6 @@ export class TmaiQuoteBook {
       observedAt: rate.observedAt,
       expiresAt: now + maxTimeoutSeconds * 1000,
     }
-    this.remember(quote)
     return { ok: true, quote }
   }
 
@@ -87,15 +93,7 @@ export class TmaiQuoteBook {
   }
 }
 
-/** USD price × (1 − discount) in micro-dollars, rounded up (exact for every list price and 2-digit discount). */
+/** USD price × (1 − discount) in micro-dollars, rounded up: the same exact quote maths with USD as a 6-decimal token. */
 export function discountedUsdMicros(usdPrice: string, discount: string): number {
-  const price = parseDecimal(usdPrice)
-  const off = parseDecimal(discount)
-  // price × (1 − off) × 10^6 = price.n × (off.d − off.n) × 10^6 / (price.d × off.d)
-  return Number(
-    ceilDiv(
-      price.numerator * (off.denominator - off.numerator) * 10n ** 6n,
-      price.denominator * off.denominator,
-    ),
-  )
+  return Number(quoteTokenAmount({ usdPrice, discount, tokenUsd: '1', decimals: 6 }))
 }

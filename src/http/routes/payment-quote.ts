@@ -19,7 +19,7 @@ export function registerPaymentQuoteRoute(
     for (const tier of tiers) {
       const usdPrice = deps.config.tierPricesUsd[tier]
       const quoted = deps.tmai
-        ? await deps.tmai.quote(`quote:${tier}`, usdPrice, deps.config.maxTimeoutSeconds)
+        ? await deps.tmai.price(tier, usdPrice, deps.config.maxTimeoutSeconds)
         : undefined
       if (quoted && !quoted.ok) tmaiReason = { reason: quoted.reason, message: quoted.message }
       data.push({
