@@ -81,7 +81,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
   router.get('/payments', async (c) => {
     const q = parseInput(PaymentsQuery, c.req.query())
     const isAssetAddress = q.asset !== undefined && /^0x[0-9a-fA-F]{40}$/.test(q.asset)
-    const { rows, next } = await searchPayments(db, {
+    const page = await searchPayments(db, {
       payer: q.payer,
       route: q.route,
       asset: isAssetAddress ? q.asset?.toLowerCase() : undefined,
@@ -92,13 +92,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
       limit: q.limit,
       after: q.cursor,
     })
-    return c.json({
-      success: true,
-      message: 'ok',
-      length: rows.length,
-      data: rows,
-      nextCursor: next ? encodeCursor(next) : null,
-    })
+    return c.json(ledgerPage(page))
   })
 
   router.get('/revenue', async (c) => {
@@ -121,18 +115,12 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
 
   router.get('/settlements', async (c) => {
     const q = parseInput(SettlementsQuery, c.req.query())
-    const { rows, next } = await searchPayments(db, {
+    const page = await searchPayments(db, {
       states: q.state ? [q.state] : ['pending', 'failed'],
       limit: q.limit,
       after: q.cursor,
     })
-    return c.json({
-      success: true,
-      message: 'ok',
-      length: rows.length,
-      data: rows,
-      nextCursor: next ? encodeCursor(next) : null,
-    })
+    return c.json(ledgerPage(page))
   })
 
   router.get('/spend-limits/:payer', async (c) => {
@@ -201,4 +189,15 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
 
   router.onError(createErrorRenderer(logger))
   return router
+}
+
+/** One page of ledger rows in the API's envelope, with the opaque cursor of the next page. */
+function ledgerPage({ rows, next }: Awaited<ReturnType<typeof searchPayments>>) {
+  return {
+    success: true,
+    message: 'ok',
+    length: rows.length,
+    data: rows,
+    nextCursor: next ? encodeCursor(next) : null,
+  }
 }

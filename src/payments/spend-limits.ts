@@ -41,6 +41,25 @@ export type SpendDecision =
 
 const HOUR = 3600
 const DAY = 86_400
+
+/**
+ * The counters one payment moves, at `atSeconds`: the payer's clock hour and UTC day, and the endpoint's UTC day.
+ * The one place scope names and window starts are derived, so reserving, releasing and reporting always agree.
+ */
+function counterWindows(payer: string, route: string, atSeconds: number) {
+  const hourStart = atSeconds - (atSeconds % HOUR)
+  const dayStart = atSeconds - (atSeconds % DAY)
+  return [
+    { limit: 'payer_hour', scope: `payer-hour:${payer}`, windowStart: hourStart, length: HOUR },
+    { limit: 'payer_day', scope: `payer-day:${payer}`, windowStart: dayStart, length: DAY },
+    { limit: 'endpoint_day', scope: `endpoint-day:${route}`, windowStart: dayStart, length: DAY },
+  ] as const satisfies readonly {
+    limit: Exclude<LimitName, 'per_call'>
+    scope: string
+    windowStart: number
+    length: number
+  }[]
+}
 /** Stands in for "no cap" in the counter statements (well inside SQLite's integer range). */
 const UNCAPPED = Number.MAX_SAFE_INTEGER
 
@@ -112,37 +131,12 @@ export class SpendLimiter {
         retryAfterSeconds: null,
       }
     }
-    const hourStart = now - (now % HOUR)
-    const dayStart = now - (now % DAY)
-    const counters: {
-      limit: LimitName
-      scope: string
-      windowStart: number
-      cap: EffectiveCap
-      length: number
-    }[] = [
-      {
-        limit: 'payer_hour',
-        scope: `payer-hour:${payer}`,
-        windowStart: hourStart,
-        cap: caps.perPayerHour,
-        length: HOUR,
-      },
-      {
-        limit: 'payer_day',
-        scope: `payer-day:${payer}`,
-        windowStart: dayStart,
-        cap: caps.perPayerDay,
-        length: DAY,
-      },
-      {
-        limit: 'endpoint_day',
-        scope: `endpoint-day:${args.route}`,
-        windowStart: dayStart,
-        cap: caps.perEndpointDay,
-        length: DAY,
-      },
-    ]
+    const capOf: Record<Exclude<LimitName, 'per_call'>, EffectiveCap> = {
+      payer_hour: caps.perPayerHour,
+      payer_day: caps.perPayerDay,
+      endpoint_day: caps.perEndpointDay,
+    }
+    const counters = counterWindows(payer, args.route, now).map((w) => ({ ...w, cap: capOf[w.limit] }))
     const holds: SpendHold[] = []
     for (const counter of counters) {
       const total = await incrementWithinCap(
@@ -183,14 +177,10 @@ export class SpendLimiter {
     usdMicros: number
     atSeconds: number
   }): Promise<void> {
-    const payer = args.payer.toLowerCase()
-    const hourStart = args.atSeconds - (args.atSeconds % HOUR)
-    const dayStart = args.atSeconds - (args.atSeconds % DAY)
-    await this.release([
-      { scope: `payer-hour:${payer}`, windowStart: hourStart, amount: args.usdMicros },
-      { scope: `payer-day:${payer}`, windowStart: dayStart, amount: args.usdMicros },
-      { scope: `endpoint-day:${args.route}`, windowStart: dayStart, amount: args.usdMicros },
-    ])
+    const windows = counterWindows(args.payer.toLowerCase(), args.route, args.atSeconds)
+    await this.release(
+      windows.map((w) => ({ scope: w.scope, windowStart: w.windowStart, amount: args.usdMicros })),
+    )
   }
 
   /** Drops counters of windows that closed more than a day ago. */
@@ -201,15 +191,13 @@ export class SpendLimiter {
   async usage(
     payer: string,
   ): Promise<{ hourMicros: number; dayMicros: number; hourResetsAt: number; dayResetsAt: number }> {
-    const p = payer.toLowerCase()
-    const now = this.nowSeconds()
-    const hourStart = now - (now % HOUR)
-    const dayStart = now - (now % DAY)
+    // The payer's own windows (the endpoint counter is not the payer's).
+    const [hour, day] = counterWindows(payer.toLowerCase(), '', this.nowSeconds())
     return {
-      hourMicros: await getCounter(this.db, `payer-hour:${p}`, hourStart),
-      dayMicros: await getCounter(this.db, `payer-day:${p}`, dayStart),
-      hourResetsAt: hourStart + HOUR,
-      dayResetsAt: dayStart + DAY,
+      hourMicros: await getCounter(this.db, hour.scope, hour.windowStart),
+      dayMicros: await getCounter(this.db, day.scope, day.windowStart),
+      hourResetsAt: hour.windowStart + hour.length,
+      dayResetsAt: day.windowStart + day.length,
     }
   }
 }

@@ -14,7 +14,7 @@ import type { Facilitator } from './facilitator'
 import { type MatchResult, matchV1, matchV2, type PaymentAttempt } from './match'
 import { buildOffers, type Offer, offerFromQuote, type ResourceDescription } from './offers'
 import { Reason } from './reasons'
-import { challenge, jsonResponse, REPLAYED_HEADERS, settlementHeader } from './responses'
+import { challenge, jsonResponse, paidResponse, REPLAYED_HEADERS, settlementHeader } from './responses'
 import type { PaymentRequirementsV2 } from './schemas'
 import { Permit2Reason } from './schemes/exact-permit2/errors'
 
@@ -230,15 +230,7 @@ export function paymentGate(
       await ledger.unclaimDelivery(id)
       return undefined
     }
-    const network = attempt.x402Version === 1 ? attempt.offer.network.v1Name : attempt.offer.network.caip2
-    const headers = new Headers(c.res.headers)
-    for (const [name, value] of Object.entries(
-      settlementHeader(attempt, { success: true, transaction: txHash, network, payer: attempt.payer }),
-    )) {
-      headers.set(name, value)
-    }
-    headers.set('Cache-Control', 'private, no-store')
-    c.res = new Response(await c.res.arrayBuffer(), { status: c.res.status, headers })
+    c.res = paidResponse(await c.res.arrayBuffer(), c.res, attempt, txHash)
     logger.info('settled payment redeemed by its retry', { paymentId: id, route: endpoint.path, tx: txHash })
     return undefined
   }
@@ -250,14 +242,15 @@ export function paymentGate(
     attempt: PaymentAttempt,
     refuse: Refuse,
   ): Promise<Response | undefined> {
+    const bought = requestKey(c)
     const reservation = await ledger.reserve(attempt, {
       method: c.req.method,
       route: endpoint.path,
-      requestKey: requestKey(c),
+      requestKey: bought,
     })
     if (!reservation.ok) {
       const existing = reservation.existing
-      const sameRequest = existing?.requestKey === requestKey(c)
+      const sameRequest = existing?.requestKey === bought
       if (existing && sameRequest && existing.state === 'settled' && existing.deliveredAt === null) {
         // Paid on chain after its own request gave up (settlement pending): the retry gets what was paid for, once.
         return redeem(c, next, attempt, existing.id, existing.txHash as `0x${string}`)
@@ -370,21 +363,11 @@ export function paymentGate(
       outcome = { status: 'pending', message: (error as Error).message }
     }
     const settleMs = Math.round(performance.now() - settleStarted)
-    const network = attempt.x402Version === 1 ? attempt.offer.network.v1Name : attempt.offer.network.caip2
 
     if (outcome.status === 'settled') {
       await ledger.markSettled(id, outcome.txHash, { settleMs, deliveredAt: Date.now() })
       logger.info('payment settled', { ...log, tx: outcome.txHash, verifyMs, handlerMs, settleMs })
-      const headers = new Headers(paid.headers)
-      const settled = settlementHeader(attempt, {
-        success: true,
-        transaction: outcome.txHash,
-        network,
-        payer: attempt.payer,
-      })
-      for (const [name, value] of Object.entries(settled)) headers.set(name, value)
-      headers.set('Cache-Control', 'private, no-store')
-      c.res = new Response(body, { status: paid.status, headers })
+      c.res = paidResponse(body, paid, attempt, outcome.txHash)
       return undefined
     }
     if (outcome.status === 'pending') {
@@ -395,8 +378,6 @@ export function paymentGate(
         success: false,
         errorReason: Reason.settlementPending,
         transaction: outcome.txHash ?? '',
-        network,
-        payer: attempt.payer,
       })
       c.res = jsonResponse(
         503,
@@ -423,8 +404,6 @@ export function paymentGate(
       success: false,
       errorReason: outcome.reason,
       transaction: outcome.txHash ?? '',
-      network,
-      payer: attempt.payer,
     })
     c.res = refuse(outcome.reason, `settlement failed: ${outcome.message}`, {
       headers: header,

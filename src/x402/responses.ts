@@ -48,11 +48,35 @@ export function challenge(
   })
 }
 
+/** The settlement header in the payer's protocol version: v1 network names in X-PAYMENT-RESPONSE, CAIP-2 in PAYMENT-RESPONSE. */
 export function settlementHeader(
   attempt: PaymentAttempt,
-  response: SettlementResponse,
+  outcome: Pick<SettlementResponse, 'success' | 'transaction' | 'errorReason'>,
 ): Record<string, string> {
-  return { [attempt.x402Version === 1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE']: encodeHeader(response) }
+  const v1 = attempt.x402Version === 1
+  const response: SettlementResponse = {
+    ...outcome,
+    network: v1 ? attempt.offer.network.v1Name : attempt.offer.network.caip2,
+    payer: attempt.payer,
+  }
+  return { [v1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE']: encodeHeader(response) }
+}
+
+/** The paid response: the handler's body and status with the settlement header, never cached by intermediaries. */
+export function paidResponse(
+  body: ArrayBuffer,
+  handlerResponse: Response,
+  attempt: PaymentAttempt,
+  txHash: string,
+): Response {
+  const headers = new Headers(handlerResponse.headers)
+  for (const [name, value] of Object.entries(
+    settlementHeader(attempt, { success: true, transaction: txHash }),
+  )) {
+    headers.set(name, value)
+  }
+  headers.set('Cache-Control', 'private, no-store')
+  return new Response(body, { status: handlerResponse.status, headers })
 }
 
 /** Response headers worth replaying for an idempotent retry. */
