@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { Candle } from '../market-data/candle'
+import { candlesFromCloses, closesFromReturns, randomReturns } from '../../test/helpers/analytics-builders'
+import type { Candle } from '../lib/candle'
 import {
   buildReturnIndex,
   computeCorrelations,
@@ -8,7 +9,6 @@ import {
   pearson,
 } from './correlation'
 import { alignReturns, dailyReturns, returnWindow } from './returns'
-import { candlesFromCloses, closesFromReturns, randomReturns } from './test-builders'
 
 const fromReturns = (symbol: string, returns: readonly number[], start?: string) =>
   candlesFromCloses(symbol, closesFromReturns(returns), start === undefined ? {} : { start })

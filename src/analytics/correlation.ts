@@ -5,7 +5,7 @@
  * Conventions: docs/methodology.md §Q2.
  */
 import { sampleCorrelation } from 'simple-statistics'
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import {
   alignReturns,
   type DailyReturn,

@@ -1,8 +1,8 @@
 import * as ti from 'technicalindicators'
 import { BollingerBands } from 'trading-signals'
 import { describe, expect, it } from 'vitest'
+import { barsFromCloses, linearPath, randomWalk } from '../../test/helpers/technical-builders'
 import { atr, bollinger, ema, macd, rsi, sma, swingPivots } from './indicators'
-import { barsFromCloses, linearPath, randomWalk } from './technical-test-builders'
 
 const closes = randomWalk(600, 7)
 const bars = barsFromCloses('X', closes, { range: 0.02 })

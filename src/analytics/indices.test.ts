@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { Candle } from '../market-data/candle'
+import { candlesFromCloses, closesFromReturns, randomReturns } from '../../test/helpers/analytics-builders'
+import type { Candle } from '../lib/candle'
 import { computeIndex, computeIndices, defaultIndexDefinitions, type IndexDefinition } from './indices'
 import { addDays, periodReturn } from './returns'
-import { candlesFromCloses, closesFromReturns, randomReturns } from './test-builders'
 import type { TokenMeta } from './token-meta'
 
 const ALL: IndexDefinition = { id: 'all', name: 'All', kind: 'top', size: 1000 }

@@ -7,7 +7,7 @@
  * - between rebalances the basket is held (weights drift with prices):
  *   level_t = level_R × Σ w_i × close_i,t / close_i,R, carrying a missing close forward.
  */
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { addDays, lastOnOrBefore } from './returns'
 import type { TokenMeta } from './token-meta'
 

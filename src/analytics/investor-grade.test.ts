@@ -1,9 +1,9 @@
 import { median, sampleStandardDeviation } from 'simple-statistics'
 import { describe, expect, it } from 'vitest'
-import type { Candle } from '../market-data/candle'
+import { barsFromCloses, randomWalk } from '../../test/helpers/technical-builders'
+import type { Candle } from '../lib/candle'
 import { INVESTOR_GRADE_WEIGHTS, investorGrades, percentileRanks } from './investor-grade'
 import { addDays } from './returns'
-import { barsFromCloses, randomWalk } from './technical-test-builders'
 
 const DAYS = 500
 const END = addDays('2024-01-01', DAYS - 1)

@@ -11,7 +11,7 @@
  * - medianVolume30d: median daily USD volume of the last 30 days, ranked as log10 (rank-invariant, reported for reading).
  */
 import { median, sampleStandardDeviation } from 'simple-statistics'
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { maxDrawdown } from './quant-metrics'
 import {
   addDays,

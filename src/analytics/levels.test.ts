@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { Candle } from '../market-data/candle'
+import { barsFromCloses, randomWalk } from '../../test/helpers/technical-builders'
+import type { Candle } from '../lib/candle'
 import { clusterPivots, supportResistanceLevels } from './levels'
 import { addDays } from './returns'
-import { barsFromCloses, randomWalk } from './technical-test-builders'
 
 /** Bars with explicit highs and lows (close halfway), volume = 10 × index so touches can be summed by hand. */
 function bars(highLows: readonly (readonly [number, number])[], lastClose?: number): Candle[] {

@@ -8,7 +8,7 @@
  * 3. each group is a level at the mean of its pivot prices, typed by where it sits against the last close
  *    (at or above = resistance, below = support: old resistance below price acts as support).
  */
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { atr, swingPivots } from './indicators'
 
 export type LevelType = 'support' | 'resistance'

@@ -1,8 +1,8 @@
 import { SMA } from 'technicalindicators'
 import { describe, expect, it } from 'vitest'
-import type { Candle } from '../market-data/candle'
+import { candlesFromCloses, closesFromReturns, randomReturns } from '../../test/helpers/analytics-builders'
+import type { Candle } from '../lib/candle'
 import { computeMarketMetrics, regimeOf, smaSeries } from './market-metrics'
-import { candlesFromCloses, closesFromReturns, randomReturns } from './test-builders'
 
 describe('computeMarketMetrics: small hand-computed universe', () => {
   const start = '2024-01-01'

@@ -8,7 +8,7 @@
  *   (< and < 0.5), neutral otherwise; null until 200 days of totals exist.
  */
 import { mean } from 'simple-statistics'
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { lowerBound } from './returns'
 
 export type SignalFlag = -1 | 0 | 1

@@ -1,6 +1,7 @@
 import { mean, median, sampleStandardDeviation } from 'simple-statistics'
 import { describe, expect, it } from 'vitest'
-import type { Candle } from '../market-data/candle'
+import { barsFromCloses, randomWalk } from '../../test/helpers/technical-builders'
+import type { Candle } from '../lib/candle'
 import {
   marketSentiment,
   marketSentimentHistory,
@@ -8,7 +9,6 @@ import {
   sentimentLabel,
 } from './market-sentiment'
 import { addDays } from './returns'
-import { barsFromCloses, randomWalk } from './technical-test-builders'
 
 const DAYS = 520
 const START = '2024-01-01'

@@ -12,7 +12,7 @@
  *     score = clamp(50 + 50·log2(ratio), 0, 100)
  */
 import { median, sampleStandardDeviation } from 'simple-statistics'
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { sma } from './indicators'
 import { addDays } from './returns'
 import { clamp, logisticScore, weightedMean } from './score-maps'

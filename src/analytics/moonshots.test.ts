@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { Candle } from '../market-data/candle'
+import { barsFromCloses, randomWalk } from '../../test/helpers/technical-builders'
+import type { Candle } from '../lib/candle'
 import { evaluateMoonshotRules, type MoonshotRuleCheck, moonshots, moonshotTrades } from './moonshots'
-import { barsFromCloses, randomWalk } from './technical-test-builders'
 import { traderGradeHistory } from './trader-grade'
 
 /** Rule checks with only `holds` and `close` mattering to the walker. */

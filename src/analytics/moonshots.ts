@@ -8,7 +8,7 @@
  * the first bar where they stop holding, or after `maxHoldBars` bars. After a max-hold exit the rules must stop
  * holding for at least one bar before the asset can be picked again. Everything uses data up to `asOf` only.
  */
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { upperBound } from './returns'
 import { traderGradeHistory } from './trader-grade'
 import { latestTime, type Universe } from './universe'

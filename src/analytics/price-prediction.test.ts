@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { candlesFromCloses, closesFromReturns, randomReturns } from '../../test/helpers/analytics-builders'
 import { computePricePrediction, DEFAULT_MARKET_SCENARIOS, marketCapShareHistory } from './price-prediction'
-import { candlesFromCloses, closesFromReturns, randomReturns } from './test-builders'
 
 describe('computePricePrediction: closed forms', () => {
   it('a constant share gives identical bear/base/moon and price = share × total / supply', () => {

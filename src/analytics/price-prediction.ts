@@ -11,7 +11,7 @@
  * implied prices by roughly 1 / the true fraction).
  */
 import { quantile } from 'simple-statistics'
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { addDays, lastOnOrBefore } from './returns'
 
 /** Total crypto market caps of the scenarios, USD. */

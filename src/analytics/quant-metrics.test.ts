@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import {
+  candlesFromCloses,
+  closesFromReturns,
+  randomReturns,
+  seededRandom,
+} from '../../test/helpers/analytics-builders'
 import { beta, computeQuantMetrics, downsideDeviation, historicalVaR, maxDrawdown } from './quant-metrics'
-import { candlesFromCloses, closesFromReturns, randomReturns, seededRandom } from './test-builders'
 
 const fromReturns = (symbol: string, returns: readonly number[], start?: string) =>
   candlesFromCloses(symbol, closesFromReturns(returns), start === undefined ? {} : { start })

@@ -14,7 +14,7 @@ import {
   sampleVariance,
   sum,
 } from 'simple-statistics'
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { alignReturns, candleWindow, dailyReturns, daysBetween } from './returns'
 
 export const DAYS_PER_YEAR = 365

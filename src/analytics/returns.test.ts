@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { candlesFromCloses } from '../../test/helpers/analytics-builders'
 import {
   addDays,
   alignReturns,
@@ -11,7 +12,6 @@ import {
   returnWindow,
   sliceByDate,
 } from './returns'
-import { candlesFromCloses } from './test-builders'
 
 describe('date helpers', () => {
   it('adds calendar days across month, year and leap-day boundaries', () => {

@@ -4,7 +4,7 @@
  * later bar's `YYYY-MM-DD`; a window of N days ending at `endDate` holds the closes dated endDate − N … endDate, i.e.
  * N returns when no day is missing. Dates are compared as strings, which is exact for `YYYY-MM-DD`.
  */
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 
 const DAY_MS = 86_400_000
 

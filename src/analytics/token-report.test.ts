@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { Candle } from '../market-data/candle'
+import { candlesFromCloses, closesFromReturns, randomReturns } from '../../test/helpers/analytics-builders'
+import type { Candle } from '../lib/candle'
 import { buildReturnIndex, correlateAsset } from './correlation'
 import { computePricePrediction } from './price-prediction'
 import { computeQuantMetrics } from './quant-metrics'
 import { periodReturn } from './returns'
-import { candlesFromCloses, closesFromReturns, randomReturns } from './test-builders'
 import type { TokenMeta } from './token-meta'
 import { assembleTokenReport, buildTokenReport, marketCapRank } from './token-report'
 

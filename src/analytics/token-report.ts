@@ -5,7 +5,7 @@
  * Technical inputs (trading signal, trader grade) are accepted pre-computed so this module stays independent of
  * the technical-indicator modules. Thresholds for the wording: docs/methodology.md §Q6.
  */
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import {
   buildReturnIndex,
   type CorrelationEntry,

@@ -1,7 +1,7 @@
 import { sampleStandardDeviation } from 'simple-statistics'
 import { describe, expect, it } from 'vitest'
+import { barsFromCloses, linearPath, randomWalk } from '../../test/helpers/technical-builders'
 import { atr, bollinger, macd, rsi, sma } from './indicators'
-import { barsFromCloses, linearPath, randomWalk } from './technical-test-builders'
 import {
   GRADE_LABEL_THRESHOLDS,
   gradeLabel,

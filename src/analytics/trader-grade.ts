@@ -10,7 +10,7 @@
  * are 30 days, volatility is annualised with √365, and change24h / change7d compare with 1 and 7 bars earlier.
  */
 import { sampleStandardDeviation } from 'simple-statistics'
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { atr, bollinger, macd, rsi, sma } from './indicators'
 import { type Knot, logisticScore, normalPercentile, piecewiseLinear } from './score-maps'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { barsFromCloses, linearPath, randomWalk } from '../../test/helpers/technical-builders'
 import { atr, ema } from './indicators'
-import { barsFromCloses, linearPath, randomWalk } from './technical-test-builders'
 import {
   latestTradingSignal,
   nextSignal,

@@ -8,7 +8,7 @@
  *
  * Bars are bars: the same function serves daily and hourly candles, and all periods are counted in bars.
  */
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import { atr, ema } from './indicators'
 
 export type Signal = -1 | 0 | 1

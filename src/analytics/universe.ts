@@ -1,7 +1,7 @@
 /**
  * Helpers for functions that take the whole universe (`Record<symbol, Candle[]>`, each array ascending).
  */
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 
 export type Universe = Readonly<Record<string, readonly Candle[]>>
 

@@ -8,7 +8,7 @@ import { computeIndices, defaultIndexDefinitions, type IndexResult } from '../an
 import { computeMarketMetrics, type MarketMetricsResult } from '../analytics/market-metrics'
 import type { TokenMeta } from '../analytics/token-meta'
 import { ApiError } from '../http/errors'
-import type { Candle } from '../market-data/candle'
+import type { Candle } from '../lib/candle'
 import type { MarketStore } from '../market-data/store'
 
 /** Benchmark for beta and index performance (docs/methodology.md §Q1, §Q3). */

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import type { NewToken } from '../db/schema'
-import { Candle, type Interval } from './candle'
+import { Candle, type Interval } from '../lib/candle'
 import type { MarketStore } from './store'
 
 export interface CsvImportProgress {

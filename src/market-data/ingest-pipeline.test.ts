@@ -7,7 +7,7 @@ import {
   type ReplayServer,
   startReplayServer,
 } from '../../test/helpers/replay-server'
-import type { Candle, Interval } from './candle'
+import type { Candle, Interval } from '../lib/candle'
 import { type IngestProgressEvent, runIngestion } from './ingest-pipeline'
 import { createBinanceSource } from './sources/binance'
 import { createCoinbaseSource } from './sources/coinbase'

@@ -7,7 +7,7 @@
  * - A failing symbol is recorded in `errors` and the run moves on, except when the source is rate-limiting or
  *   banning us (HTTP 418/429 after retries): then the remaining symbols are skipped rather than hammering it.
  */
-import { Candle, type Interval } from './candle'
+import { Candle, type Interval } from '../lib/candle'
 import { SourceHttpError } from './sources/errors'
 import type { CandleSource, CandleStore } from './sources/source'
 import { intervalMs, isoSeconds, parseInstant } from './sources/time'

@@ -1,5 +1,5 @@
+import type { Interval } from '../lib/candle'
 import type { Logger } from '../lib/logger'
-import type { Interval } from './candle'
 import { DEFAULT_UNIVERSE } from './default-universe'
 import { type IngestProgressEvent, type IngestSummary, runIngestion } from './ingest-pipeline'
 import { createBinanceSource } from './sources/binance'

@@ -15,7 +15,7 @@ import {
   upsertTokens,
 } from '../db/queries/market-data'
 import type { NewToken, Token } from '../db/schema'
-import type { Candle, Interval } from './candle'
+import type { Candle, Interval } from '../lib/candle'
 
 /** Labels for where the stored data came from; surfaced as `meta.source` on every data response. */
 export type DataSource = 'csv' | 'binance' | 'coinbase' | 'coingecko' | 'synthetic-demo' | 'mixed'

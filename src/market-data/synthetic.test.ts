@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Candle } from './candle'
+import { Candle } from '../lib/candle'
 import { DEFAULT_UNIVERSE } from './default-universe'
 import { generateSyntheticDataset, mulberry32, syntheticProfile } from './synthetic'
 

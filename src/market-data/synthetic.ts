@@ -12,7 +12,7 @@
  *   plausible circulating supply (daily bars only; hourly `marketCap` is null as everywhere else).
  * Same options (seed, end date, lengths, universe) ⇒ identical output. Uses mulberry32, not Math.random.
  */
-import type { Candle } from './candle'
+import type { Candle } from '../lib/candle'
 import { DEFAULT_UNIVERSE, type UniverseAsset } from './default-universe'
 import { toCandleTime } from './sources/time'
 

@@ -12,7 +12,7 @@ import { catalog } from '../../src/catalog'
 import type { Endpoint } from '../../src/catalog/types'
 import { NETWORKS } from '../../src/config/networks'
 import { devnetAccount } from '../../src/devnet/accounts'
-import type { Candle } from '../../src/market-data/candle'
+import type { Candle } from '../../src/lib/candle'
 import { importOhlcvCsv, importTokensCsv } from '../../src/market-data/csv-import'
 import type { PaymentRequirementsV2 } from '../../src/x402/schemas'
 import { createTestContext, sampleCandles } from '../helpers/context'
@@ -20,7 +20,6 @@ import { startTestDevnet, type TestDevnet } from '../helpers/devnet'
 import { decodeHeaderJson, signUsdcAuthorization, v2Header } from '../helpers/payments'
 
 /** Registers the test only when the endpoint has that example (an endpoint without a symbol has no 404 case). */
-const itIf = (condition: unknown): typeof it => (condition ? it : ((() => {}) as unknown as typeof it))
 
 const SHARED = path.resolve(import.meta.dirname, '../../../shared/data')
 const REAL = existsSync(path.join(SHARED, 'daily_ohlcv.csv')) && existsSync(path.join(SHARED, 'tokens.csv'))
@@ -137,7 +136,7 @@ describe(`every catalog endpoint on ${REAL ? 'the real dataset' : 'the sample da
       expect(spent).toBe(price)
     })
 
-    itIf(endpoint.examples.badParameter)('examples.badParameter → 400 naming it, no charge', async () => {
+    it.runIf(endpoint.examples.badParameter)('examples.badParameter → 400 naming it, no charge', async () => {
       const bad = endpoint.examples.badParameter!
       const { res, body, spent } = await paidCall(endpoint, bad.query)
       expect(res.status).toBe(400)
@@ -145,7 +144,7 @@ describe(`every catalog endpoint on ${REAL ? 'the real dataset' : 'the sample da
       expect(spent).toBe(0n)
     })
 
-    itIf(endpoint.examples.unknownSymbol)('examples.unknownSymbol → 404, no charge', async () => {
+    it.runIf(endpoint.examples.unknownSymbol)('examples.unknownSymbol → 404, no charge', async () => {
       const { res, spent } = await paidCall(endpoint, endpoint.examples.unknownSymbol!)
       expect(res.status).toBe(404)
       expect(spent).toBe(0n)
@@ -159,14 +158,14 @@ describe(`every catalog endpoint on ${REAL ? 'the real dataset' : 'the sample da
       expectSchemaValid(endpoint, (await res.json()) as Body)
     })
 
-    itIf(endpoint.examples.badParameter)('examples.badParameter → 400 naming it', async () => {
+    it.runIf(endpoint.examples.badParameter)('examples.badParameter → 400 naming it', async () => {
       const bad = endpoint.examples.badParameter!
       const res = await ctx.app.request(url(endpoint, bad.query))
       expect(res.status).toBe(400)
       expect(((await res.json()) as Body).parameter).toBe(bad.parameter)
     })
 
-    itIf(endpoint.examples.unknownSymbol)('examples.unknownSymbol → 404', async () => {
+    it.runIf(endpoint.examples.unknownSymbol)('examples.unknownSymbol → 404', async () => {
       const res = await ctx.app.request(url(endpoint, endpoint.examples.unknownSymbol!))
       expect(res.status).toBe(404)
     })

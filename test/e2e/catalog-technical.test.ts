@@ -19,7 +19,6 @@ import { importOhlcvCsv, importTokensCsv } from '../../src/market-data/csv-impor
 import { createTestContext } from '../helpers/context'
 
 /** Registers the test only when the endpoint has that example (an endpoint without a symbol has no 404 case). */
-const itIf = (condition: unknown): typeof it => (condition ? it : ((() => {}) as unknown as typeof it))
 
 const SHARED = path.resolve(import.meta.dirname, '../../../shared/data')
 const REAL = existsSync(path.join(SHARED, 'daily_ohlcv.csv')) && existsSync(path.join(SHARED, 'tokens.csv'))
@@ -86,7 +85,7 @@ describe.each(datasets)('technical endpoints on the $name data', ({ real }) => {
       expect(body.parameter).toBe(bad.parameter)
     })
 
-    itIf(endpoint.examples.unknownSymbol)('answers 404 for an unknown symbol', async () => {
+    it.runIf(endpoint.examples.unknownSymbol)('answers 404 for an unknown symbol', async () => {
       const { status, body } = await get(ctx, endpoint.path, endpoint.examples.unknownSymbol!)
       expect(status).toBe(404)
       expect(body.parameter).toBe('symbol')

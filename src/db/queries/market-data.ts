@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gte, lte, max, sql } from 'drizzle-orm'
-import type { Candle, Interval } from '../../market-data/candle'
+import type { Candle, Interval } from '../../lib/candle'
 import type { Db } from '../client'
 import {
   dailyOhlcv,

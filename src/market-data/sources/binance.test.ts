@@ -5,7 +5,7 @@ import {
   type ReplayServer,
   startReplayServer,
 } from '../../../test/helpers/replay-server'
-import type { Candle } from '../candle'
+import type { Candle } from '../../lib/candle'
 import { createBinanceSource } from './binance'
 import { SourceHttpError } from './errors'
 

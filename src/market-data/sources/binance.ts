@@ -6,7 +6,7 @@
  * `marketCap` is null (Binance has no supply data; see `fillMarketCaps`).
  */
 import { z } from 'zod'
-import type { Candle, Interval } from '../candle'
+import type { Candle, Interval } from '../../lib/candle'
 import { fetchJson, type RequestPolicy } from './http-client'
 import { HostRateLimiter } from './rate-limiter'
 import type { CandleSource, FetchCandlesParams } from './source'

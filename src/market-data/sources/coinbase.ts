@@ -9,7 +9,7 @@
  * exact only if every trade printed at the close; over a bar it is typically within a few percent of true notional.
  */
 import { z } from 'zod'
-import type { Candle, Interval } from '../candle'
+import type { Candle, Interval } from '../../lib/candle'
 import { fetchJson, type RequestPolicy } from './http-client'
 import { HostRateLimiter } from './rate-limiter'
 import type { CandleSource, FetchCandlesParams } from './source'

@@ -5,7 +5,7 @@ import {
   type ReplayServer,
   startReplayServer,
 } from '../../../test/helpers/replay-server'
-import type { Candle } from '../candle'
+import type { Candle } from '../../lib/candle'
 import { createCoinGeckoSource } from './coingecko'
 import { SourceUnsupportedError } from './errors'
 import { fillMarketCaps } from './market-caps'

@@ -6,7 +6,7 @@
  * whole history: fine for ranking and weighting, wrong for tokens whose supply changed a lot (unlocks, burns).
  * Hourly bars keep `marketCap: null` by convention, so pass daily candles only.
  */
-import type { Candle } from '../candle'
+import type { Candle } from '../../lib/candle'
 import type { MarketSnapshot } from './coingecko'
 
 export interface FillMarketCapsOptions {

@@ -2,7 +2,7 @@
  * The ports between candle sources (public exchange/aggregator APIs) and the ingestion pipeline.
  */
 import { z } from 'zod'
-import type { Candle, Interval } from '../candle'
+import type { Candle, Interval } from '../../lib/candle'
 
 export const SourceId = z.enum(['binance', 'coinbase', 'coingecko'])
 export type SourceId = z.infer<typeof SourceId>

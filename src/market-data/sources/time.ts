@@ -2,7 +2,7 @@
  * Candle time keys <-> epoch milliseconds. Daily bars are keyed `YYYY-MM-DD` (UTC day), hourly bars by their open
  * time `YYYY-MM-DDTHH:00:00Z`; every bar opens on a UTC interval boundary.
  */
-import type { Interval } from '../candle'
+import type { Interval } from '../../lib/candle'
 
 const HOUR_MS = 3_600_000
 const DAY_MS = 24 * HOUR_MS

@@ -2,8 +2,9 @@
  * Builders for the analytics tests: daily candles from a close path or a return path with known answers.
  * Pure and deterministic; not used by production code.
  */
-import type { Candle } from '../market-data/candle'
-import { addDays } from './returns'
+
+import { addDays } from '../../src/analytics/returns'
+import type { Candle } from '../../src/lib/candle'
 
 export interface BuildCandlesOptions {
   /** Date of the first bar. @default '2024-01-01' */

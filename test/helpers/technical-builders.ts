@@ -2,9 +2,10 @@
  * Builders for the technical-analysis tests: OHLCV bars around a close path, daily or hourly, with controllable
  * range, volume and market cap. Pure and deterministic; not used by production code.
  */
-import type { Candle } from '../market-data/candle'
-import { addDays } from './returns'
-import { seededRandom } from './test-builders'
+
+import { addDays } from '../../src/analytics/returns'
+import type { Candle } from '../../src/lib/candle'
+import { seededRandom } from './analytics-builders'
 
 export interface BarsOptions {
   /** First bar: a `YYYY-MM-DD` day (daily) or an ISO hour (hourly). @default '2024-01-01' */
