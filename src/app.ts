@@ -1,44 +1,18 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { cors } from 'hono/cors'
+import { createMiddleware } from 'hono/factory'
 import { requestId } from 'hono/request-id'
-import type { Address, PublicClient } from 'viem'
 import { createAdminRouter } from './admin/router'
 import { catalog } from './catalog'
 import { ResultCache } from './catalog/result-cache'
 import type { Endpoint } from './catalog/types'
-import type { Config } from './config/env'
-import type { NetworkConfig } from './config/networks'
-import type { Db } from './db/client'
+import type { AppEnv, Services } from './http/app-env'
 import { ApiError, createErrorRenderer } from './http/errors'
+import { paymentGate } from './http/payment-gate'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
-import type { Logger } from './lib/logger'
-import type { MarketStore } from './market-data/store'
-import type { IdempotencyStore } from './payments/idempotency'
-import type { Ledger } from './payments/ledger'
-import type { SpendLimiter } from './payments/spend-limits'
-import type { TmaiQuoteBook } from './pricing/tmai-offers'
-import type { Facilitator } from './x402/facilitator'
-import { type PaymentVariables, paymentGate } from './x402/middleware'
 
-export interface Services {
-  config: Config
-  db: Db
-  /** Read access to the chain (verification of payer-signed policies, smart wallets included). */
-  client: PublicClient
-  network: NetworkConfig
-  payTo: Address
-  market: MarketStore
-  ledger: Ledger
-  facilitator: Facilitator
-  /** TMAI quotes (absent: TMAI is not offered). */
-  tmai?: TmaiQuoteBook
-  limiter: SpendLimiter
-  idempotency: IdempotencyStore
-  logger: Logger
-}
-
-type AppEnv = { Variables: PaymentVariables & { requestId: string } }
+export type { AppEnv, Services } from './http/app-env'
 
 /** Builds the HTTP app from its services: the same on Node and on Workers. */
 export function createApp(services: Services, endpoints: readonly Endpoint[] = catalog): Hono<AppEnv> {
@@ -89,25 +63,26 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
     }),
   )
   app.get('/health', (c) => c.json({ ok: true }))
-  registerPaymentQuoteRoute(app as unknown as Hono, {
-    config,
-    network: services.network,
-    tmai: services.tmai,
-  })
-  registerSpendPolicyRoutes(app as unknown as Hono, {
+  registerPaymentQuoteRoute(app, { config, network: services.network, tmai: services.tmai })
+  registerSpendPolicyRoutes(app, {
     db: services.db,
     limiter: services.limiter,
     chainId: services.network.chainId,
     client: services.client,
   })
 
+  /** Checked once, before any 402: a route without data to sell neither asks for nor takes money. */
+  const requireMarketData = createMiddleware<AppEnv>(async (_c, next) => {
+    if (!(await market.hasData())) {
+      throw new ApiError('marketDataUnavailable', 'no market data is loaded yet; nothing was charged', {
+        hint: 'run `x402-analytics ingest --csv PATH` or set MARKET_DATA_CSV, then retry',
+      })
+    }
+    await next()
+  })
+
   for (const endpoint of endpoints) {
-    const handler = async (c: import('hono').Context<AppEnv>) => {
-      if (endpoint.requiresMarketData && !(await market.hasData())) {
-        throw new ApiError('marketDataUnavailable', 'no market data is loaded yet', {
-          hint: 'run `x402-analytics ingest --csv PATH` or set MARKET_DATA_CSV, then retry',
-        })
-      }
+    const handler = async (c: Context<AppEnv>) => {
       let input = c.var.parsedInput
       if (input === undefined) {
         const parsed = endpoint.parse(c.req.query())
@@ -133,6 +108,7 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
       })
       return c.json(body)
     }
+    if (endpoint.requiresMarketData) app.use(endpoint.path, requireMarketData)
     if (endpoint.tier === 'free') app.get(endpoint.path, handler)
     else app.get(endpoint.path, paymentGate(endpoint, services), handler)
   }

@@ -7,6 +7,7 @@ import { AssetRegistryMismatchError, checkAssetRegistry } from './chain/check-as
 import type { Config } from './config/env'
 import { describeConfig } from './config/env'
 import { NETWORKS } from './config/networks'
+import { SERVER_BUSY_TIMEOUT_MS } from './db/busy'
 import { openSqliteDb } from './db/client'
 import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
 import { type AnvilInstance, startAnvil } from './devnet/anvil'
@@ -49,7 +50,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     logger.info('asset registry matches the chain', { network: config.network })
   }
 
-  const database = openSqliteDb(config.databasePath)
+  const database = openSqliteDb(config.databasePath, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS })
   const services = createServices({
     config,
     db: database.db,

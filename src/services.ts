@@ -1,21 +1,21 @@
 import { type Address, createPublicClient, createWalletClient, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { Services } from './app'
 import { Relayer } from './chain/relayer'
 import type { Config } from './config/env'
-import { NETWORKS, type NetworkConfig } from './config/networks'
+import { chainFor, NETWORKS, type NetworkConfig } from './config/networks'
 import type { Db } from './db/client'
-import { devnetChain } from './devnet/setup'
+import type { Services } from './http/app-env'
 import type { Logger } from './lib/logger'
 import { MarketStore } from './market-data/store'
+import { createPaidRequestCore, type PaidEvent } from './paid/core'
 import { IdempotencyStore } from './payments/idempotency'
 import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
 import { TmaiQuoteBook, type TmaiRateFeed } from './pricing/tmai-offers'
 import { createTmaiPriceFeed } from './pricing/tmai-price'
+import type { Facilitator } from './x402/facilitator'
 import { createRemoteFacilitator } from './x402/remote-facilitator'
-import { createExactEip3009Scheme } from './x402/schemes/exact-eip3009'
-import { createExactPermit2Scheme } from './x402/schemes/exact-permit2'
+import { createSchemes } from './x402/schemes'
 import { createSelfFacilitator } from './x402/self-facilitator'
 
 export interface ServiceOptions {
@@ -30,20 +30,34 @@ export interface ServiceOptions {
   nowSeconds?: () => number
   /** Replaces the configured TMAI/USD feed (tests drive staleness and outages with it). */
   tmaiFeed?: TmaiRateFeed
+  /** Replaces the facilitator (tests inject faults around the real one). */
+  wrapFacilitator?: (facilitator: Facilitator) => Facilitator
+  /** Receives every payment-flow event (metrics). */
+  observe?: (event: PaidEvent) => void
+}
+
+/** The chain clients of the configured network (its own chain id: 8453 on base and the devnet, 84532 on sepolia). */
+export function createChainClients(config: Config, rpcUrl: string) {
+  const chain = chainFor(NETWORKS[config.network], rpcUrl)
+  // One HTTP transport with request batching off: verification runs a handful of calls in parallel.
+  const client = createPublicClient({ chain, transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }) })
+  const walletFor = (privateKey: `0x${string}`) =>
+    createWalletClient({
+      chain,
+      account: privateKeyToAccount(privateKey),
+      transport: http(rpcUrl, { timeout: 10_000, retryCount: 0 }),
+    })
+  return { chain, client: client as PublicClient, walletFor }
 }
 
 /** The composition root: every long-lived service, built once per process. */
 export function createServices(options: ServiceOptions): Services {
   const { config, db, rpcUrl, logger } = options
   const network = NETWORKS[config.network]
-  const chain = devnetChain(rpcUrl)
-  // One HTTP transport with request batching off: verification runs a handful of calls in parallel.
-  const client = createPublicClient({ chain, transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }) })
+  const { client, walletFor } = createChainClients(config, rpcUrl)
   const payTo = (config.payTo ?? options.devnetDefaults?.payTo) as Address | undefined
   if (!payTo) throw new Error('PAY_TO is required')
   const settlerKey = config.settlerPrivateKey ?? options.devnetDefaults?.settlerPrivateKey
-  const receiptTimeoutMs = config.settlementTimeoutMs
-  const nowSeconds = () => Math.floor(Date.now() / 1000)
 
   // Remote-facilitator mode never broadcasts: its schemes only read the chain (to resolve pending payments).
   const readOnlyRelayer = {
@@ -53,56 +67,66 @@ export function createServices(options: ServiceOptions): Services {
   let settler: Address = payTo
   if (!config.facilitatorUrl) {
     if (!settlerKey) throw new Error('SETTLER_PRIVATE_KEY or FACILITATOR_URL is required')
-    const account = privateKeyToAccount(settlerKey)
-    const wallet = createWalletClient({
-      chain,
-      account,
-      transport: http(rpcUrl, { timeout: 10_000, retryCount: 0 }),
-    })
+    const wallet = walletFor(settlerKey)
     relayer = new Relayer(wallet, client)
-    settler = account.address
+    settler = wallet.account.address
   }
-  const schemeDeps = {
-    client,
-    relayer,
-    settler,
-    nowSeconds,
-    clockSkewSeconds: config.clockSkewSeconds,
-    receiptTimeoutMs,
-  }
-  const self = createSelfFacilitator({
-    eip3009: createExactEip3009Scheme(schemeDeps),
-    permit2: createExactPermit2Scheme(schemeDeps),
-  })
-  const facilitator: Services['facilitator'] = config.facilitatorUrl
+  const self = createSelfFacilitator(
+    createSchemes({
+      client,
+      relayer,
+      settler,
+      nowSeconds: () => Math.floor(Date.now() / 1000),
+      clockSkewSeconds: config.clockSkewSeconds,
+      receiptTimeoutMs: config.settlementTimeoutMs,
+    }),
+  )
+  const configured: Facilitator = config.facilitatorUrl
     ? createRemoteFacilitator({ url: config.facilitatorUrl, resolve: self.resolve })
     : self
+  const facilitator = options.wrapFacilitator ? options.wrapFacilitator(configured) : configured
+  const tmai = tmaiQuoteBook(
+    config,
+    network,
+    options.tmaiFeed ??
+      createTmaiPriceFeed({
+        config,
+        network,
+        client,
+        onRejection: (rejection) =>
+          logger.warn('TMAI price reading rejected', { reason: rejection.reason, detail: rejection.message }),
+      }),
+  )
+  const ledger = new Ledger(db)
+  const limiter = new SpendLimiter(db, config.spendCaps, options.nowSeconds)
+  const idempotency = new IdempotencyStore(db, config.idempotency)
+  const paid = createPaidRequestCore({
+    network,
+    payTo,
+    maxTimeoutSeconds: config.maxTimeoutSeconds,
+    maxPaymentHeaderBytes: config.maxPaymentHeaderBytes,
+    verifyTimeoutMs: config.verifyTimeoutMs,
+    ledger,
+    limiter,
+    idempotency,
+    facilitator,
+    tmai,
+    logger,
+    observe: options.observe,
+  })
   return {
     config,
     db,
-    client: client as PublicClient,
+    client,
     network,
     payTo,
-    tmai: tmaiQuoteBook(
-      config,
-      network,
-      options.tmaiFeed ??
-        createTmaiPriceFeed({
-          config,
-          network,
-          client: client as PublicClient,
-          onRejection: (rejection) =>
-            logger.warn('TMAI price reading rejected', {
-              reason: rejection.reason,
-              detail: rejection.message,
-            }),
-        }),
-    ),
+    tmai,
     market: new MarketStore(db),
-    ledger: new Ledger(db),
-    limiter: new SpendLimiter(db, config.spendCaps, options.nowSeconds),
-    idempotency: new IdempotencyStore(db, config.idempotency),
+    ledger,
+    limiter,
+    idempotency,
     facilitator,
+    paid,
     logger,
   }
 }

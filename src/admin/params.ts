@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { PagePosition } from '../db/queries/admin'
 import { PAYMENT_STATES } from '../db/schema'
 import { ApiError } from '../http/errors'
-import { toAtomic } from '../lib/money'
+import { usdMicros } from '../lib/money'
 
 /** The one 400 path of the admin API: the first zod issue names the parameter. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
@@ -104,12 +104,12 @@ export const AuditQuery = z.strictObject({ limit: Limit(200, 50) })
 
 export const PayerParam = z.object({ payer: Address })
 
-/** Integer micro-dollars from a USD decimal string; JSON numbers are refused (no floats for money). */
+/** Micro-dollars from a USD decimal string; JSON numbers are refused (no floats for money). */
 const UsdCap = z
   .string({ error: 'a USD amount as a decimal string, like "0.50"' })
   .trim()
   .regex(/^\d{1,9}(\.\d{1,6})?$/, 'a USD amount like "0.50" (at most 9 digits before the point and 6 after)')
-  .transform((v) => Number(toAtomic(v, 6)))
+  .transform((v) => usdMicros(v))
 
 export const SpendOverrideBody = z
   .strictObject({

@@ -14,7 +14,7 @@ import {
 import { getOverride } from '../db/queries/spend'
 import { ApiError, createErrorRenderer } from '../http/errors'
 import type { Logger } from '../lib/logger'
-import { formatAtomic } from '../lib/money'
+import { formatUsdMicros } from '../lib/money'
 import { type AdminEnv, adminAuth, requireScope } from './auth'
 import {
   AuditQuery,
@@ -45,7 +45,10 @@ export const DEFAULT_ADMIN_RATE_LIMIT = { perKeyPerMinute: 120, perIpPerMinute: 
 /** Revenue reads the ledger in pages this size, so memory stays flat however long the range. */
 const REVENUE_PAGE = 500
 
-const usd = (micros: number | null) => (micros === null ? null : formatAtomic(BigInt(micros), 6))
+const usd = (micros: number | null) => (micros === null ? null : formatUsdMicros(BigInt(micros)))
+/** Micro-dollar columns are 64-bit integers: the db edge is the one place a cap becomes a number. */
+const toColumn = (micros: bigint | null | undefined) =>
+  micros === null || micros === undefined ? null : Number(micros)
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 
 function describeOverride(row: SpendOverride) {
@@ -135,9 +138,9 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
     const body = parseInput(SpendOverrideBody, await c.req.json().catch(() => undefined))
     const stored = await putSpendOverride(db, {
       payer,
-      maxUsdMicrosPerCall: body.maxUsdPerCall ?? null,
-      maxUsdMicrosPerHour: body.maxUsdPerHour ?? null,
-      maxUsdMicrosPerDay: body.maxUsdPerDay ?? null,
+      maxUsdMicrosPerCall: toColumn(body.maxUsdPerCall),
+      maxUsdMicrosPerHour: toColumn(body.maxUsdPerHour),
+      maxUsdMicrosPerDay: toColumn(body.maxUsdPerDay),
       note: body.note || null,
       updatedAt: now(),
     })

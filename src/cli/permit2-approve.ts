@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util'
 import { createPublicClient, createWalletClient, encodeFunctionData, http, isHex, maxUint256 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { erc20Abi } from '../chain/abis'
-import { CANONICAL, NETWORKS, type NetworkName } from '../config/networks'
-import { devnetChain } from '../devnet/setup'
+import { CANONICAL, chainFor, NETWORKS, type NetworkName } from '../config/networks'
 
 export const permit2ApproveHelp = `Usage: x402-analytics permit2-approve --token TMAI [--amount N|max] [--rpc-url URL] [--network devnet|base|base-sepolia] [--dry-run]
 
@@ -51,8 +50,7 @@ export async function permit2ApproveCommand(argv: string[]): Promise<void> {
   if (amount === undefined) return fail('--amount must be a whole number of tokens or max')
 
   const account = privateKeyToAccount(key as `0x${string}`)
-  const chain =
-    networkName === 'devnet' ? devnetChain(rpcUrl) : { ...devnetChain(rpcUrl), id: network.chainId }
+  const chain = chainFor(network, rpcUrl)
   const client = createPublicClient({ chain, transport: http(rpcUrl) })
   const current = await client.readContract({
     address: network.tmai.address,

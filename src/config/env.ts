@@ -1,6 +1,6 @@
 import { isAddress, isHex } from 'viem'
 import { z } from 'zod'
-import { toAtomic } from '../lib/money'
+import { type UsdMicros, usdMicros } from '../lib/money'
 import type { NetworkName } from './networks'
 
 const decimalUsd = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal USD amount like 0.017')
@@ -69,6 +69,8 @@ export const EnvSchema = z
     MAX_TIMEOUT_SECONDS: positiveInt.max(3600).default(120),
     CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(15),
     SETTLEMENT_TIMEOUT_MS: positiveInt.default(30_000),
+    /** Verification gives up (503, fail closed) after this long in total, whatever the RPC or facilitator does. */
+    VERIFY_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
     RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
     MAX_PAYMENT_HEADER_BYTES: positiveInt.default(16 * 1024),
     SPEND_MAX_USD_PER_CALL: optionalCap.default('1'),
@@ -152,14 +154,15 @@ export interface Config {
   maxTimeoutSeconds: number
   clockSkewSeconds: number
   settlementTimeoutMs: number
+  verifyTimeoutMs: number
   reconcileIntervalMs: number
   maxPaymentHeaderBytes: number
-  /** Operator spend caps in integer micro-dollars; null = no cap. */
+  /** Operator spend caps; null = no cap. */
   spendCaps: {
-    perCall: number | null
-    perPayerHour: number | null
-    perPayerDay: number | null
-    perEndpointDay: number | null
+    perCall: UsdMicros | null
+    perPayerHour: UsdMicros | null
+    perPayerDay: UsdMicros | null
+    perEndpointDay: UsdMicros | null
   }
   idempotency: { ttlMs: number; maxRecords: number }
   logLevel: Env['LOG_LEVEL']
@@ -222,21 +225,22 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     maxTimeoutSeconds: env.MAX_TIMEOUT_SECONDS,
     clockSkewSeconds: env.CLOCK_SKEW_SECONDS,
     settlementTimeoutMs: env.SETTLEMENT_TIMEOUT_MS,
+    verifyTimeoutMs: env.VERIFY_TIMEOUT_MS,
     reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
     maxPaymentHeaderBytes: env.MAX_PAYMENT_HEADER_BYTES,
     spendCaps: {
-      perCall: usdMicros(env.SPEND_MAX_USD_PER_CALL),
-      perPayerHour: usdMicros(env.SPEND_MAX_USD_PER_PAYER_HOUR),
-      perPayerDay: usdMicros(env.SPEND_MAX_USD_PER_PAYER_DAY),
-      perEndpointDay: usdMicros(env.SPEND_MAX_USD_PER_ENDPOINT_DAY),
+      perCall: capMicros(env.SPEND_MAX_USD_PER_CALL),
+      perPayerHour: capMicros(env.SPEND_MAX_USD_PER_PAYER_HOUR),
+      perPayerDay: capMicros(env.SPEND_MAX_USD_PER_PAYER_DAY),
+      perEndpointDay: capMicros(env.SPEND_MAX_USD_PER_ENDPOINT_DAY),
     },
     idempotency: { ttlMs: env.IDEMPOTENCY_TTL_HOURS * 3_600_000, maxRecords: env.IDEMPOTENCY_MAX_RECORDS },
     logLevel: env.LOG_LEVEL,
   })
 }
 
-const usdMicros = (value: string): number | null =>
-  value === '' || value === 'none' ? null : Number(toAtomic(value, 6))
+const capMicros = (value: string): UsdMicros | null =>
+  value === '' || value === 'none' ? null : usdMicros(value)
 
 /** A loggable summary of the config with secrets reduced to "set"/"unset". */
 export function describeConfig(config: Config): Record<string, unknown> {

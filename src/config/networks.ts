@@ -1,4 +1,5 @@
-import type { Address } from 'viem'
+import { type Address, type Chain, defineChain } from 'viem'
+import { base, baseSepolia } from 'viem/chains'
 
 /** How an asset is pulled from the payer. `eip3009`: transferWithAuthorization; `permit2`: Uniswap Permit2 via the x402 proxy. */
 export type TransferMethod = 'eip3009' | 'permit2'
@@ -14,6 +15,8 @@ export interface AssetConfig {
 
 export interface NetworkConfig {
   id: NetworkName
+  /** viem's definition of the chain (id, native currency, contracts such as Multicall3); the RPC URL comes later. */
+  chain: Chain
   chainId: number
   /** CAIP-2 id used by x402 v2. */
   caip2: `eip155:${number}`
@@ -44,15 +47,25 @@ const BASE_TMAI: AssetConfig = {
 export const NETWORKS: Record<NetworkName, NetworkConfig> = {
   devnet: {
     id: 'devnet',
+    chain: base,
     chainId: 8453,
     caip2: 'eip155:8453',
     v1Name: 'base',
     usdc: BASE_USDC,
     tmai: BASE_TMAI,
   },
-  base: { id: 'base', chainId: 8453, caip2: 'eip155:8453', v1Name: 'base', usdc: BASE_USDC, tmai: BASE_TMAI },
+  base: {
+    id: 'base',
+    chain: base,
+    chainId: 8453,
+    caip2: 'eip155:8453',
+    v1Name: 'base',
+    usdc: BASE_USDC,
+    tmai: BASE_TMAI,
+  },
   'base-sepolia': {
     id: 'base-sepolia',
+    chain: baseSepolia,
     chainId: 84532,
     caip2: 'eip155:84532',
     v1Name: 'base-sepolia',
@@ -64,6 +77,11 @@ export const NETWORKS: Record<NetworkName, NetworkConfig> = {
       eip712: { name: 'USDC', version: '2' },
     },
   },
+}
+
+/** The network's chain, talking to `rpcUrl` (the devnet is Base mainnet's chain id on a local anvil). */
+export function chainFor(network: NetworkConfig, rpcUrl: string): Chain {
+  return defineChain({ ...network.chain, rpcUrls: { default: { http: [rpcUrl] } } })
 }
 
 /** Canonical contract addresses the devnet reproduces. */

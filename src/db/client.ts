@@ -19,13 +19,21 @@ export interface SqliteHandle {
   close(): void
 }
 
+export interface SqliteOptions {
+  /**
+   * How long one statement waits synchronously for another writer's lock. The server keeps it short (its writes
+   * retry asynchronously, db/busy.ts, so a lock never freezes other requests); command-line tools may wait longer.
+   */
+  busyTimeoutMs?: number
+}
+
 /** Opens (creating if needed) the SQLite file at `file`, tunes it for a web server and applies migrations. */
-export function openSqliteDb(file: string): SqliteHandle {
+export function openSqliteDb(file: string, options: SqliteOptions = {}): SqliteHandle {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`)
   const db = drizzle(sqlite, { schema })
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
   return { db, close: () => sqlite.close() }

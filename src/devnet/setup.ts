@@ -6,7 +6,6 @@ import {
   type Chain,
   createTestClient,
   createWalletClient,
-  defineChain,
   type Hex,
   http,
   maxUint256,
@@ -14,8 +13,7 @@ import {
   parseEther,
   publicActions,
 } from 'viem'
-import { base } from 'viem/chains'
-import { CANONICAL, NETWORKS } from '../config/networks'
+import { CANONICAL, chainFor, NETWORKS } from '../config/networks'
 import { devnetAccount, PAYER_INDEXES, PERMIT2_APPROVED_PAYERS } from './accounts'
 import { installPermit2 } from './permit2'
 
@@ -32,7 +30,7 @@ function loadArtifact(name: string): Artifact {
 
 /** Base mainnet's chain definition pointed at a local RPC: same id (8453), so signatures match real clients. */
 export function devnetChain(rpcUrl: string): Chain {
-  return defineChain({ ...base, rpcUrls: { default: { http: [rpcUrl] } } })
+  return chainFor(NETWORKS.devnet, rpcUrl)
 }
 
 export const DEVNET_FUNDING = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ceilDiv, formatAtomic, InvalidDecimalError, toAtomic } from './money'
+import { ceilDiv, formatAtomic, formatUsdMicros, InvalidDecimalError, toAtomic, usdMicros } from './money'
 
 describe('toAtomic', () => {
   it.each([
@@ -39,5 +39,21 @@ describe('ceilDiv and formatAtomic', () => {
   ])('formats %s at %i decimals as %s', (atomic, decimals, text) => {
     expect(formatAtomic(atomic, decimals)).toBe(text)
     expect(toAtomic(text, decimals)).toBe(atomic)
+  })
+})
+
+describe('usdMicros and formatUsdMicros', () => {
+  it.each([
+    ['0.017', 17_000n],
+    ['$0.0153', 15_300n],
+    ['25', 25_000_000n],
+    ['0.000001', 1n],
+  ])('%s is %s micro-dollars and formats back', (usd, micros) => {
+    expect(usdMicros(usd)).toBe(micros)
+    expect(formatUsdMicros(micros)).toBe(usd.replace('$', ''))
+  })
+
+  it('refuses sub-micro amounts instead of rounding them', () => {
+    expect(() => usdMicros('0.0000001')).toThrow(InvalidDecimalError)
   })
 })

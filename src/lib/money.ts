@@ -43,3 +43,19 @@ export function formatAtomic(atomic: bigint, decimals: number): string {
   const fraction = digits.slice(digits.length - decimals).replace(/0+$/, '')
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`
 }
+
+/**
+ * USD inside the service: bigint micro-dollars (6 decimals, like USDC), so prices, discounts, spend caps and revenue
+ * are exact integers. A `number` appears only at the database edge (64-bit integer columns).
+ */
+export type UsdMicros = bigint
+
+/** Exact micro-dollars of a decimal USD string ("0.017" or "$0.017" → 17000n); throws beyond 6 decimals. */
+export function usdMicros(value: string): UsdMicros {
+  return toAtomic(value, 6)
+}
+
+/** Micro-dollars as a decimal USD string without trailing zeros (17000n → "0.017"). */
+export function formatUsdMicros(micros: UsdMicros): string {
+  return formatAtomic(micros, 6)
+}

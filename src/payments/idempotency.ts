@@ -1,11 +1,14 @@
-import { createHash } from 'node:crypto'
+import { retryWhileBusy } from '../db/busy'
 import type { Db } from '../db/client'
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   forgetIdempotencyKey,
+  forgetIdempotencyKeysOfPayment,
+  holdIdempotencyKey,
   pruneIdempotency,
 } from '../db/queries/idempotency'
+import { sha256Hex } from '../lib/digest'
 
 /** x402 `payment-identifier` ids and Idempotency-Key values: 16–128 of [A-Za-z0-9_-]. */
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{16,128}$/
@@ -19,20 +22,27 @@ export interface StoredResponse {
 export type IdempotencyBegin =
   | { kind: 'claimed'; key: string }
   | { kind: 'replay'; response: StoredResponse }
+  /** A payment whose settlement outlived its request holds the key: only that payment may continue with it. */
+  | { kind: 'held'; key: string; paymentId: string }
   | { kind: 'conflict'; reason: 'idempotency_key_reused' | 'request_in_progress' }
 
 /** Hash of what a request asks for and who pays: a key may only ever stand for one of these. */
-export function requestFingerprint(parts: {
+export async function requestFingerprint(parts: {
   method: string
   path: string
   query: string
   body: string
   payer: string
-}) {
-  const bodyDigest = createHash('sha256').update(parts.body).digest('hex')
-  return createHash('sha256')
-    .update([parts.method, parts.path, parts.query, bodyDigest, parts.payer.toLowerCase()].join('\n'))
-    .digest('hex')
+}): Promise<string> {
+  const bodyDigest = await sha256Hex(parts.body)
+  return sha256Hex([parts.method, parts.path, parts.query, bodyDigest, parts.payer.toLowerCase()].join('\n'))
+}
+
+export interface IdempotencyOptions {
+  ttlMs: number
+  maxRecords: number
+  /** An `in_progress` record older than this belongs to a request that died (a crash): the key may be claimed again. */
+  inProgressTtlMs?: number
 }
 
 /**
@@ -43,23 +53,28 @@ export function requestFingerprint(parts: {
 export class IdempotencyStore {
   constructor(
     private readonly db: Db,
-    private readonly options: { ttlMs: number; maxRecords: number },
+    private readonly options: IdempotencyOptions,
     private readonly now: () => number = Date.now,
   ) {}
 
   async begin(payer: string, key: string, fingerprint: string): Promise<IdempotencyBegin> {
     const scoped = `${payer.toLowerCase()}|${key}`
     const now = this.now()
-    const result = await claimIdempotencyKey(this.db, {
-      key: scoped,
-      fingerprint,
-      now,
-      expiresAt: now + this.options.ttlMs,
-    })
+    const result = await retryWhileBusy('claim idempotency key', () =>
+      claimIdempotencyKey(this.db, {
+        key: scoped,
+        fingerprint,
+        now,
+        expiresAt: now + this.options.ttlMs,
+        staleInProgressBefore: now - (this.options.inProgressTtlMs ?? 5 * 60_000),
+      }),
+    )
     if (result.claimed) return { kind: 'claimed', key: scoped }
     const existing = result.existing
     if (!existing) return { kind: 'conflict', reason: 'request_in_progress' }
     if (existing.fingerprint !== fingerprint) return { kind: 'conflict', reason: 'idempotency_key_reused' }
+    if (existing.state === 'in_progress' && existing.paymentId)
+      return { kind: 'held', key: scoped, paymentId: existing.paymentId }
     if (existing.state !== 'done' || existing.status === null)
       return { kind: 'conflict', reason: 'request_in_progress' }
     return {
@@ -73,11 +88,23 @@ export class IdempotencyStore {
   }
 
   complete(scopedKey: string, response: StoredResponse): Promise<void> {
-    return completeIdempotencyKey(this.db, scopedKey, response)
+    return retryWhileBusy('complete idempotency key', () =>
+      completeIdempotencyKey(this.db, scopedKey, response),
+    )
+  }
+
+  /** Keeps the key for a payment still settling, so a retry can only redeem that payment. */
+  hold(scopedKey: string, paymentId: string): Promise<void> {
+    return retryWhileBusy('hold idempotency key', () => holdIdempotencyKey(this.db, scopedKey, paymentId))
   }
 
   forget(scopedKey: string): Promise<void> {
-    return forgetIdempotencyKey(this.db, scopedKey)
+    return retryWhileBusy('forget idempotency key', () => forgetIdempotencyKey(this.db, scopedKey))
+  }
+
+  /** The held payment failed for good (reconciled): its keys are free for a new attempt. */
+  forgetPayment(paymentId: string): Promise<void> {
+    return retryWhileBusy('forget idempotency keys', () => forgetIdempotencyKeysOfPayment(this.db, paymentId))
   }
 
   prune(): Promise<void> {

@@ -1,23 +1,29 @@
-import { randomUUID } from 'node:crypto'
 import type { Hash } from 'viem'
+import { retryWhileBusy } from '../db/busy'
 import type { Db } from '../db/client'
 import {
   claimDelivery,
   getPayment,
   listUnresolvedPayments,
   recordTxHash,
+  releaseAbandonedReservations,
   reservePayment,
   transitionPayment,
   unclaimDelivery,
 } from '../db/queries/payments'
 import type { Payment, PaymentState } from '../db/schema'
-import { formatAtomic } from '../lib/money'
-import { authorizationOf, type PaymentAttempt } from '../x402/match'
+import { formatUsdMicros } from '../lib/money'
+import type { PaymentAttempt } from '../x402/attempt'
+import { schemePayloads } from '../x402/schemes'
+import { payloadReaderFor } from '../x402/schemes/scheme'
+
+export type Transport = 'http' | 'mcp'
 
 export interface PaidRequest {
   method: string
   route: string
   requestKey: string
+  transport: Transport
 }
 
 /** What the ledger keeps of a payment so the reconciler can rebuild it without the original request. */
@@ -29,7 +35,9 @@ export type ReserveOutcome =
 
 /**
  * The payment ledger: one row per (network, asset, payer, nonce), moved through its states only by conditional,
- * single-statement updates, so concurrent requests carrying the same payment can never both proceed.
+ * single-statement updates, so concurrent requests carrying the same payment can never both proceed. A transition
+ * returns the updated row, or undefined when another actor (a concurrent request, the reconciler) moved it first.
+ * Writes that meet a locked database retry asynchronously (db/busy.ts) and then throw StoreBusyError.
  */
 export class Ledger {
   constructor(
@@ -39,69 +47,80 @@ export class Ledger {
 
   async reserve(attempt: PaymentAttempt, request: PaidRequest): Promise<ReserveOutcome> {
     const at = this.now()
-    const stored = {
+    const stored: StoredPayload = {
       x402Version: attempt.x402Version,
       method: attempt.method,
       payload: attempt.payload,
       wire: attempt.wire,
-    } as StoredPayload
-    const { nonce, validBefore } = authorizationOf(attempt)
-    const result = await reservePayment(this.db, {
-      id: randomUUID(),
-      network: attempt.offer.network.caip2,
-      asset: attempt.offer.asset.address.toLowerCase(),
-      payer: attempt.payer.toLowerCase(),
-      nonce,
-      state: 'reserved',
-      x402Version: attempt.x402Version,
-      scheme: attempt.offer.scheme,
-      method: request.method,
-      route: request.route,
-      requestKey: request.requestKey,
-      amount: attempt.offer.amountAtomic.toString(),
-      assetSymbol: attempt.offer.asset.symbol,
-      usdPrice: attempt.offer.usdPrice,
-      usdValue: formatAtomic(BigInt(attempt.offer.usdMicros), 6),
-      discount: attempt.offer.quote?.discount ?? '0',
-      rateUsd: attempt.offer.quote?.rateUsd ?? null,
-      payTo: attempt.offer.payTo.toLowerCase(),
-      validBefore,
-      payload: JSON.stringify(stored),
-      createdAt: at,
-      updatedAt: at,
-    })
+    }
+    const { nonce, validBefore } = payloadReaderFor(schemePayloads, attempt.method).authorization(
+      attempt.payload,
+    )
+    const result = await retryWhileBusy('reserve', () =>
+      reservePayment(this.db, {
+        id: crypto.randomUUID(),
+        network: attempt.offer.network.caip2,
+        asset: attempt.offer.asset.address.toLowerCase(),
+        payer: attempt.payer.toLowerCase(),
+        nonce,
+        state: 'reserved',
+        x402Version: attempt.x402Version,
+        scheme: attempt.offer.scheme,
+        method: request.method,
+        transport: request.transport,
+        route: request.route,
+        requestKey: request.requestKey,
+        amount: attempt.offer.amountAtomic.toString(),
+        assetSymbol: attempt.offer.asset.symbol,
+        usdPrice: attempt.offer.usdPrice,
+        usdValue: formatUsdMicros(attempt.offer.usdMicros),
+        discount: attempt.offer.quote?.discount ?? '0',
+        rateUsd: attempt.offer.quote?.rateUsd ?? null,
+        payTo: attempt.offer.payTo.toLowerCase(),
+        validBefore,
+        payload: JSON.stringify(stored),
+        spendAt: null,
+        createdAt: at,
+        updatedAt: at,
+      }),
+    )
     if (result.reserved) return { ok: true, id: result.payment.id }
     return { ok: false, state: result.existing?.state ?? 'unknown', existing: result.existing }
   }
 
+  /** The spend-limit windows of `atSeconds` now hold this payment's value (given back if it is not charged). */
+  markSpendHeld(id: string, atSeconds: number) {
+    return this.transition(id, ['reserved'], 'reserved', { spendAt: atSeconds })
+  }
+
   markVerified(id: string, verifyMs: number) {
-    return transitionPayment(this.db, id, ['reserved'], 'verified', { verifiedAt: this.now(), verifyMs })
+    return this.transition(id, ['reserved'], 'verified', { verifiedAt: this.now(), verifyMs })
   }
 
   /** No charge: verification failed, the handler answered >= 400, or verification could not run. */
   release(id: string, reason: string) {
-    return transitionPayment(this.db, id, ['reserved', 'verified'], 'released', { failureReason: reason })
+    return this.transition(id, ['reserved', 'verified'], 'released', { failureReason: reason })
   }
 
   markSettling(id: string, handlerMs: number) {
-    return transitionPayment(this.db, id, ['verified'], 'settling', { handlerMs })
+    return this.transition(id, ['verified'], 'settling', { handlerMs })
   }
 
-  recordTxHash(id: string, hash: Hash) {
-    return recordTxHash(this.db, id, hash, this.now())
+  recordTxHash(id: string, hash: Hash): Promise<void> {
+    return retryWhileBusy('record tx hash', () => recordTxHash(this.db, id, hash, this.now()))
   }
 
   /** Claims the single delivery of a settled payment whose response never left; false if already delivered. */
   claimDelivery(id: string): Promise<boolean> {
-    return claimDelivery(this.db, id, this.now())
+    return retryWhileBusy('claim delivery', () => claimDelivery(this.db, id, this.now()))
   }
 
   unclaimDelivery(id: string): Promise<void> {
-    return unclaimDelivery(this.db, id)
+    return retryWhileBusy('unclaim delivery', () => unclaimDelivery(this.db, id))
   }
 
   markSettled(id: string, txHash: Hash, fields: { settleMs?: number; deliveredAt?: number } = {}) {
-    return transitionPayment(this.db, id, ['settling', 'pending'], 'settled', {
+    return this.transition(id, ['settling', 'pending'], 'settled', {
       txHash,
       settledAt: this.now(),
       failureReason: null,
@@ -110,7 +129,7 @@ export class Ledger {
   }
 
   markFailed(id: string, reason: string, txHash?: Hash, fields: { settleMs?: number } = {}) {
-    return transitionPayment(this.db, id, ['settling', 'pending'], 'failed', {
+    return this.transition(id, ['settling', 'pending'], 'failed', {
       failureReason: reason,
       ...(txHash ? { txHash } : {}),
       ...fields,
@@ -118,7 +137,7 @@ export class Ledger {
   }
 
   markPending(id: string, reason: string, txHash?: Hash, fields: { settleMs?: number } = {}) {
-    return transitionPayment(this.db, id, ['settling'], 'pending', {
+    return this.transition(id, ['settling'], 'pending', {
       failureReason: reason,
       ...(txHash ? { txHash } : {}),
       ...fields,
@@ -129,7 +148,26 @@ export class Ledger {
     return getPayment(this.db, id)
   }
 
+  /** `pending` rows, and `settling` rows untouched since `staleBefore` (their request is gone: a crash). */
   unresolved(staleBefore: number, limit?: number): Promise<Payment[]> {
     return listUnresolvedPayments(this.db, staleBefore, limit)
+  }
+
+  /** Releases `reserved`/`verified` rows untouched since `updatedBefore` (their request died); returns them. */
+  releaseAbandoned(updatedBefore: number): Promise<Payment[]> {
+    return retryWhileBusy('release abandoned', () =>
+      releaseAbandonedReservations(this.db, updatedBefore, this.now()),
+    )
+  }
+
+  private transition(
+    id: string,
+    from: readonly PaymentState[],
+    to: PaymentState,
+    fields: Parameters<typeof transitionPayment>[4],
+  ) {
+    return retryWhileBusy(`mark ${to}`, () =>
+      transitionPayment(this.db, id, from, to, { ...fields, updatedAt: this.now() }),
+    )
   }
 }

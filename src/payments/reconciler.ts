@@ -1,10 +1,13 @@
-import { getAddress, type Hash } from 'viem'
+import type { Hash } from 'viem'
 import type { NetworkConfig } from '../config/networks'
 import type { Payment } from '../db/schema'
 import type { Logger } from '../lib/logger'
-import { toAtomic } from '../lib/money'
+import { usdMicros } from '../lib/money'
+import type { PaymentAttempt } from '../x402/attempt'
 import type { Facilitator } from '../x402/facilitator'
-import type { Eip3009PaymentAttempt, PaymentAttempt, Permit2PaymentAttempt } from '../x402/match'
+import { schemePayloads } from '../x402/schemes'
+import { payloadReaderFor } from '../x402/schemes/scheme'
+import type { IdempotencyStore } from './idempotency'
 import type { Ledger, StoredPayload } from './ledger'
 import type { SpendLimiter } from './spend-limits'
 
@@ -14,6 +17,8 @@ export interface ReconcileSummary {
   failed: number
   unresolved: number
   errors: number
+  /** Reservations of requests that died before settling, released (their spend given back). */
+  abandoned: number
 }
 
 export interface ReconcilerDeps {
@@ -22,59 +27,107 @@ export interface ReconcilerDeps {
   network: NetworkConfig
   logger: Logger
   limiter?: SpendLimiter
-  /** `settling` rows untouched this long are treated as interrupted (a crash mid-settlement). */
+  idempotency?: IdempotencyStore
+  /**
+   * When this process started (ms): `settling` rows untouched since before it belong to a request a crash ended, so the
+   * first run after start-up resolves them at once.
+   */
+  startedAt?: number
+  /** `settling` rows untouched this long are interrupted even in this process (default: 5 minutes). */
   staleSettlingMs?: number
+  /**
+   * `reserved`/`verified` rows untouched this long belong to a request that died (default: 2 × maxTimeoutSeconds of
+   * the network's offers, see `abandonedAfterMs`); they are released and their spend given back.
+   */
+  abandonedAfterMs?: number
   now?: () => number
 }
 
-/** Rebuilds the attempt a ledger row paid with, from the row and its stored payload. */
+/**
+ * How long a reservation may sit unverified or unsettled before it counts as abandoned: past twice the payment window
+ * no live request can still be verifying or running its handler (verification and handlers are bounded far below it).
+ */
+export function abandonedAfterMs(maxTimeoutSeconds: number): number {
+  return 2 * maxTimeoutSeconds * 1000
+}
+
+/** Rebuilds the attempt a ledger row paid with, from the row and its stored payload (re-read as on the wire). */
 export function attemptFromRow(row: Payment, network: NetworkConfig): PaymentAttempt {
   const stored = JSON.parse(row.payload) as StoredPayload
   const asset = [network.usdc, network.tmai].find((a) => a?.address.toLowerCase() === row.asset)
   if (!asset) throw new Error(`payment ${row.id}: asset ${row.asset} is not configured on ${network.id}`)
-  const requirements = stored.wire.paymentRequirements
   const offer: PaymentAttempt['offer'] = {
     scheme: 'exact',
     network,
     asset,
     amountAtomic: BigInt(row.amount),
     usdPrice: row.usdPrice,
-    usdMicros: Number(toAtomic(row.usdValue, 6)),
+    usdMicros: usdMicros(row.usdValue),
     payTo: row.payTo as `0x${string}`,
-    maxTimeoutSeconds: requirements.maxTimeoutSeconds,
+    maxTimeoutSeconds: stored.wire.paymentRequirements.maxTimeoutSeconds,
   }
   // Rows written before transfer methods were recorded are EIP-3009 payments.
-  if (stored.method === 'permit2') {
-    const payload = stored.payload as Permit2PaymentAttempt['payload']
-    return {
-      x402Version: 2,
-      method: 'permit2',
-      payload,
-      payer: getAddress(payload.permit2Authorization.from.toLowerCase()),
-      wire: stored.wire,
-      offer,
-    }
-  }
-  const payload = stored.payload as Eip3009PaymentAttempt['payload']
+  const reader = payloadReaderFor(schemePayloads, stored.method === 'permit2' ? 'permit2' : 'eip3009')
+  const payload = reader.parsePayload(stored.payload)
+  if (!payload.ok) throw new Error(`payment ${row.id}: stored payload unreadable: ${payload.message}`)
   return {
-    x402Version: stored.x402Version,
-    method: 'eip3009',
-    payload,
-    payer: getAddress(payload.authorization.from.toLowerCase()),
+    x402Version: reader.method === 'permit2' ? 2 : stored.x402Version,
+    method: reader.method,
+    payload: payload.value,
+    payer: reader.authorization(payload.value).payer,
     wire: stored.wire,
     offer,
-  }
+  } as PaymentAttempt
+}
+
+/** Gives back the spend-limit windows a payment that turned out not to be charged was holding. */
+async function giveBackSpend(deps: ReconcilerDeps, row: Payment): Promise<void> {
+  if (row.spendAt === null) return
+  await deps.limiter?.releasePayment({
+    payer: row.payer,
+    route: row.route,
+    usdMicros: usdMicros(row.usdValue),
+    atSeconds: row.spendAt,
+  })
 }
 
 /**
- * Resolves `pending` payments (and `settling` ones a crash left behind) from the chain: our receipt, the
- * authorization state, and the Transfer logs — a settlement front-run by someone else that still paid us counts as
- * settled. Never broadcasts: a second transfer for the same payment is impossible from here.
+ * Cleans up after requests that did not finish. Releases reservations abandoned before settlement (a crash, a
+ * request that hung) with their spend holds; resolves `pending` payments (and `settling` ones a crash left behind)
+ * from the chain: our receipt, the authorization state, and the Transfer logs — a settlement front-run by someone
+ * else that still paid us counts as settled. Never broadcasts: a second transfer for the same payment is impossible
+ * from here.
  */
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSummary> {
-  const now = deps.now ?? Date.now
-  const rows = await deps.ledger.unresolved(now() - (deps.staleSettlingMs ?? 5 * 60_000))
-  const summary: ReconcileSummary = { checked: rows.length, settled: 0, failed: 0, unresolved: 0, errors: 0 }
+  const now = (deps.now ?? Date.now)()
+  const summary: ReconcileSummary = {
+    checked: 0,
+    settled: 0,
+    failed: 0,
+    unresolved: 0,
+    errors: 0,
+    abandoned: 0,
+  }
+
+  const abandoned = await deps.ledger.releaseAbandoned(now - (deps.abandonedAfterMs ?? abandonedAfterMs(120)))
+  for (const row of abandoned) {
+    summary.abandoned++
+    await giveBackSpend(deps, row).catch((error: unknown) => {
+      summary.errors++
+      deps.logger.warn('reconcile: spend give-back failed', {
+        paymentId: row.id,
+        error: (error as Error).message,
+      })
+    })
+    deps.logger.warn('reconciled payment: abandoned reservation released', {
+      paymentId: row.id,
+      state: row.state,
+    })
+  }
+
+  const staleBefore = Math.max(deps.startedAt ?? 0, now - (deps.staleSettlingMs ?? 5 * 60_000))
+  const rows = await deps.ledger.unresolved(staleBefore)
+  summary.checked = rows.length
   for (const row of rows) {
     try {
       const attempt = attemptFromRow(row, deps.network)
@@ -85,13 +138,9 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
         deps.logger.info('reconciled payment: settled', { paymentId: row.id, tx: outcome.txHash })
       } else if (outcome.status === 'failed') {
         if (await deps.ledger.markFailed(row.id, outcome.reason)) {
-          // Never charged after all: its amount no longer counts against the payer's limits.
-          await deps.limiter?.releasePayment({
-            payer: row.payer,
-            route: row.route,
-            usdMicros: Number(toAtomic(row.usdValue, 6)),
-            atSeconds: Math.floor(row.createdAt / 1000),
-          })
+          // Never charged after all: its amount no longer counts against the payer's limits, its key is free.
+          await giveBackSpend(deps, row)
+          await deps.idempotency?.forgetPayment(row.id)
         }
         summary.failed++
         deps.logger.warn('reconciled payment: failed', { paymentId: row.id, reason: outcome.reason })
@@ -106,20 +155,30 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
   return summary
 }
 
-/** Runs the reconciler now and every `intervalMs`; returns a stop function. */
-export function startReconciler(deps: ReconcilerDeps, intervalMs: number): () => void {
+/**
+ * Runs `jobs` (the reconciler, deferred ledger writes) now and every `intervalMs`, never two runs at once; returns a
+ * stop function.
+ */
+export function startReconciler(
+  deps: ReconcilerDeps,
+  intervalMs: number,
+  also: (() => Promise<void>)[] = [],
+): () => void {
   let running = false
   const tick = async () => {
     if (running) return
     running = true
     try {
-      await reconcileOnce(deps)
+      for (const job of also) await job().catch(() => {})
+      await reconcileOnce(deps).catch((error: unknown) =>
+        deps.logger.warn('reconcile run failed', { error: (error as Error).message }),
+      )
     } finally {
       running = false
     }
   }
   void tick()
   const timer = setInterval(() => void tick(), intervalMs)
-  timer.unref()
+  timer.unref?.()
   return () => clearInterval(timer)
 }

@@ -1,3 +1,4 @@
+import { retryWhileBusy } from '../db/busy'
 import type { Db } from '../db/client'
 import {
   decrementCounter,
@@ -7,13 +8,14 @@ import {
   incrementWithinCap,
   pruneCounters,
 } from '../db/queries/spend'
+import type { UsdMicros } from '../lib/money'
 
-/** Caps in integer micro-dollars; null = no cap. */
+/** Caps; null = no cap. */
 export interface SpendCaps {
-  perCall: number | null
-  perPayerHour: number | null
-  perPayerDay: number | null
-  perEndpointDay: number | null
+  perCall: UsdMicros | null
+  perPayerHour: UsdMicros | null
+  perPayerDay: UsdMicros | null
+  perEndpointDay: UsdMicros | null
 }
 
 export type LimitName = 'per_call' | 'payer_hour' | 'payer_day' | 'endpoint_day'
@@ -21,18 +23,19 @@ export type LimitName = 'per_call' | 'payer_hour' | 'payer_day' | 'endpoint_day'
 export interface SpendHold {
   scope: string
   windowStart: number
-  amount: number
+  amount: UsdMicros
 }
 
 export type SpendDecision =
-  | { ok: true; holds: SpendHold[] }
+  /** `atSeconds`: the instant whose windows were charged (give it back with `releasePayment`). */
+  | { ok: true; holds: SpendHold[]; atSeconds: number }
   | {
       ok: false
       limit: LimitName
       /** Who set the binding cap. */
       setBy: 'operator' | 'override' | 'payer_policy'
-      capMicros: number
-      remainingMicros: number
+      capMicros: UsdMicros
+      remainingMicros: UsdMicros
       /** Unix seconds when the window resets (per-call caps never reset: null). */
       resetsAt: number | null
       /** Seconds until then, by the limiter's own clock. */
@@ -61,16 +64,20 @@ function counterWindows(payer: string, route: string, atSeconds: number) {
   }[]
 }
 /** Stands in for "no cap" in the counter statements (well inside SQLite's integer range). */
-const UNCAPPED = Number.MAX_SAFE_INTEGER
+const UNCAPPED = BigInt(Number.MAX_SAFE_INTEGER)
 
 interface EffectiveCap {
-  cap: number | null
+  cap: UsdMicros | null
   setBy: 'operator' | 'override' | 'payer_policy'
 }
 
+/** Micro-dollar columns come back from the database as numbers (the db edge); caps work in bigint. */
+const fromColumn = (micros: number | null | undefined): UsdMicros | null | undefined =>
+  micros === null || micros === undefined ? micros : BigInt(micros)
+
 function tighter(
   a: EffectiveCap,
-  cap: number | null | undefined,
+  cap: UsdMicros | null | undefined,
   setBy: EffectiveCap['setBy'],
 ): EffectiveCap {
   if (cap === null || cap === undefined) return a
@@ -94,20 +101,20 @@ export class SpendLimiter {
     const now = this.nowSeconds()
     const [override, policy] = await Promise.all([getOverride(this.db, payer), getPolicy(this.db, payer)])
     const activePolicy = policy && policy.validUntil > now ? policy : undefined
-    const base = (operator: number | null, overridden: number | null | undefined): EffectiveCap =>
+    const base = (operator: UsdMicros | null, overridden: number | null | undefined): EffectiveCap =>
       overridden !== null && overridden !== undefined
-        ? { cap: overridden, setBy: 'override' }
+        ? { cap: BigInt(overridden), setBy: 'override' }
         : { cap: operator, setBy: 'operator' }
     return {
       perCall: tighter(
         base(this.defaults.perCall, override?.maxUsdMicrosPerCall),
-        activePolicy?.maxUsdMicrosPerCall,
+        fromColumn(activePolicy?.maxUsdMicrosPerCall),
         'payer_policy',
       ),
       perPayerHour: base(this.defaults.perPayerHour, override?.maxUsdMicrosPerHour),
       perPayerDay: tighter(
         base(this.defaults.perPayerDay, override?.maxUsdMicrosPerDay),
-        activePolicy?.maxUsdMicrosPerDay,
+        fromColumn(activePolicy?.maxUsdMicrosPerDay),
         'payer_policy',
       ),
       perEndpointDay: { cap: this.defaults.perEndpointDay, setBy: 'operator' as const },
@@ -116,7 +123,7 @@ export class SpendLimiter {
     }
   }
 
-  async reserve(args: { payer: string; route: string; usdMicros: number }): Promise<SpendDecision> {
+  async reserve(args: { payer: string; route: string; usdMicros: UsdMicros }): Promise<SpendDecision> {
     const payer = args.payer.toLowerCase()
     const now = this.nowSeconds()
     const caps = await this.capsFor(payer)
@@ -139,42 +146,55 @@ export class SpendLimiter {
     const counters = counterWindows(payer, args.route, now).map((w) => ({ ...w, cap: capOf[w.limit] }))
     const holds: SpendHold[] = []
     for (const counter of counters) {
-      const total = await incrementWithinCap(
-        this.db,
-        counter.scope,
-        counter.windowStart,
-        args.usdMicros,
-        counter.cap.cap ?? UNCAPPED,
-      )
+      const cap = counter.cap.cap ?? UNCAPPED
+      let total: number | undefined
+      try {
+        total = await retryWhileBusy('spend counter', () =>
+          incrementWithinCap(
+            this.db,
+            counter.scope,
+            counter.windowStart,
+            Number(args.usdMicros),
+            Number(cap),
+          ),
+        )
+      } catch (error) {
+        // A fault halfway must not leave the counters already taken holding spend nobody will give back.
+        await this.release(holds).catch(() => {})
+        throw error
+      }
       if (total === undefined) {
         await this.release(holds)
-        const used = await getCounter(this.db, counter.scope, counter.windowStart)
-        const cap = counter.cap.cap ?? UNCAPPED
+        const used = BigInt(await getCounter(this.db, counter.scope, counter.windowStart))
         return {
           ok: false,
           limit: counter.limit,
           setBy: counter.cap.setBy,
           capMicros: cap,
-          remainingMicros: Math.max(0, cap - used),
+          remainingMicros: cap > used ? cap - used : 0n,
           resetsAt: counter.windowStart + counter.length,
           retryAfterSeconds: Math.max(1, counter.windowStart + counter.length - now),
         }
       }
       holds.push({ scope: counter.scope, windowStart: counter.windowStart, amount: args.usdMicros })
     }
-    return { ok: true, holds }
+    return { ok: true, holds, atSeconds: now }
   }
 
   /** Gives back what a request took (it was not charged). */
   async release(holds: SpendHold[]): Promise<void> {
-    for (const hold of holds) await decrementCounter(this.db, hold.scope, hold.windowStart, hold.amount)
+    for (const hold of holds) {
+      await retryWhileBusy('spend release', () =>
+        decrementCounter(this.db, hold.scope, hold.windowStart, Number(hold.amount)),
+      )
+    }
   }
 
   /** Gives back the spend of a payment made at `atSeconds` that turned out not to be charged (reconciled as failed). */
   async releasePayment(args: {
     payer: string
     route: string
-    usdMicros: number
+    usdMicros: UsdMicros
     atSeconds: number
   }): Promise<void> {
     const windows = counterWindows(args.payer.toLowerCase(), args.route, args.atSeconds)
@@ -190,12 +210,12 @@ export class SpendLimiter {
 
   async usage(
     payer: string,
-  ): Promise<{ hourMicros: number; dayMicros: number; hourResetsAt: number; dayResetsAt: number }> {
+  ): Promise<{ hourMicros: UsdMicros; dayMicros: UsdMicros; hourResetsAt: number; dayResetsAt: number }> {
     // The payer's own windows (the endpoint counter is not the payer's).
     const [hour, day] = counterWindows(payer.toLowerCase(), '', this.nowSeconds())
     return {
-      hourMicros: await getCounter(this.db, hour.scope, hour.windowStart),
-      dayMicros: await getCounter(this.db, day.scope, day.windowStart),
+      hourMicros: BigInt(await getCounter(this.db, hour.scope, hour.windowStart)),
+      dayMicros: BigInt(await getCounter(this.db, day.scope, day.windowStart)),
       hourResetsAt: hour.windowStart + hour.length,
       dayResetsAt: day.windowStart + day.length,
     }

@@ -1,4 +1,5 @@
 import type { AssetConfig } from '../config/networks'
+import type { UsdMicros } from '../lib/money'
 import { quoteTokenAmount } from './quote'
 
 /** A TMAI/USD rate usable for quoting, or why there is none (then TMAI is simply not offered). */
@@ -13,8 +14,8 @@ export interface TmaiRateFeed {
 export interface TmaiQuote {
   route: string
   amountAtomic: bigint
-  /** What the payment is worth in USD micro-dollars after the discount (what spend limits count). */
-  usdMicros: number
+  /** What the payment is worth after the discount (what spend limits count). */
+  usdMicros: UsdMicros
   discount: string
   rateUsd: string
   source: string
@@ -94,6 +95,6 @@ export class TmaiQuoteBook {
 }
 
 /** USD price × (1 − discount) in micro-dollars, rounded up: the same exact quote maths with USD as a 6-decimal token. */
-export function discountedUsdMicros(usdPrice: string, discount: string): number {
-  return Number(quoteTokenAmount({ usdPrice, discount, tokenUsd: '1', decimals: 6 }))
+export function discountedUsdMicros(usdPrice: string, discount: string): UsdMicros {
+  return quoteTokenAmount({ usdPrice, discount, tokenUsd: '1', decimals: 6 })
 }

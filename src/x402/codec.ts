@@ -1,14 +1,32 @@
 import type { z } from 'zod'
+import { base64ToUtf8, utf8ToBase64 } from '../lib/base64'
 import { Reason } from './reasons'
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: Reason; message: string }
 
 /** base64(JSON) as x402 headers carry it. */
 export function encodeHeader(value: unknown): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64')
+  return utf8ToBase64(JSON.stringify(value))
 }
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/
+
+/** Checks an already-decoded JSON value (an MCP `_meta` payload, a decoded header) against a schema. */
+export function parseWire<S extends z.ZodType>(
+  json: unknown,
+  schema: S,
+  label: string,
+): DecodeResult<z.infer<S>> {
+  const parsed = schema.safeParse(json)
+  if (parsed.success) return { ok: true, value: parsed.data }
+  const issue = parsed.error.issues[0]
+  const where = issue?.path.length ? issue.path.join('.') : 'payload'
+  return {
+    ok: false,
+    reason: Reason.invalidPayload,
+    message: `${label}: ${where}: ${issue?.message ?? 'invalid'}`,
+  }
+}
 
 /**
  * Decodes an x402 header (base64 JSON) against a schema. Every failure is a value with a reason and a message that
@@ -33,19 +51,9 @@ export function decodeHeader<S extends z.ZodType>(
   }
   let json: unknown
   try {
-    json = JSON.parse(Buffer.from(trimmed, 'base64').toString('utf8'))
+    json = JSON.parse(base64ToUtf8(trimmed))
   } catch {
     return { ok: false, reason: Reason.invalidPayload, message: `${headerName} is not base64-encoded JSON` }
   }
-  const parsed = schema.safeParse(json)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const where = issue?.path.length ? issue.path.join('.') : 'payload'
-    return {
-      ok: false,
-      reason: Reason.invalidPayload,
-      message: `${headerName}: ${where}: ${issue?.message ?? 'invalid'}`,
-    }
-  }
-  return { ok: true, value: parsed.data }
+  return parseWire(json, schema, headerName)
 }

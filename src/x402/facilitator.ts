@@ -1,5 +1,5 @@
 import type { Hash } from 'viem'
-import type { PaymentAttempt } from './match'
+import type { PaymentAttempt } from './attempt'
 import type { Reason } from './reasons'
 
 export type VerifyOutcome = { ok: true } | { ok: false; reason: Reason | string; message: string }

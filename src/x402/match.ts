@@ -1,68 +1,66 @@
-import { type Address, getAddress } from 'viem'
-import { type DecodeResult, decodeHeader } from './codec'
+import { isAddressEqual } from 'viem'
+import type { PaymentAttempt } from './attempt'
+import { decodeHeader, parseWire } from './codec'
 import { type Offer, type ResourceDescription, toRequirementsV1, toRequirementsV2 } from './offers'
 import { Reason } from './reasons'
 import {
-  ExactEip3009Payload,
   PaymentPayloadV1,
   PaymentPayloadV2,
   type PaymentRequirementsV1,
   type PaymentRequirementsV2,
 } from './schemas'
-import { ExactPermit2Payload } from './schemes/exact-permit2/payload'
+import { schemePayloads } from './schemes'
+import { payloadReaderFor } from './schemes/scheme'
 
-interface AttemptBase {
-  x402Version: 1 | 2
-  offer: Offer
-  payer: Address
-  /** The wire objects, for a remote facilitator's /verify and /settle. */
-  wire: {
-    paymentPayload: PaymentPayloadV1 | PaymentPayloadV2
-    paymentRequirements: PaymentRequirementsV1 | PaymentRequirementsV2
-  }
+/** A payment as a transport carries it: an HTTP header (base64 JSON) or an already-parsed object (MCP `_meta`). */
+export type IncomingPayment =
+  | { version: 1; header: string }
+  | { version: 2; header: string }
+  | { version: 2; object: unknown }
+
+export type DecodedPayment =
+  | { version: 1; payload: PaymentPayloadV1 }
+  | { version: 2; payload: PaymentPayloadV2 }
+
+/**
+ * Why a payment was not bound to an offer: `malformed` when it cannot even be read (the client's bug), `refused` when it
+ * is readable but does not pay for this resource on our terms (a fresh challenge helps).
+ */
+export type MatchFailure = { ok: false; kind: 'malformed' | 'refused'; reason: Reason; message: string }
+export type MatchResult<T = PaymentAttempt> = { ok: true; value: T } | MatchFailure
+
+const malformed = (reason: Reason, message: string): MatchFailure => ({
+  ok: false,
+  kind: 'malformed',
+  reason,
+  message,
+})
+const refused = (reason: Reason, message: string): MatchFailure => ({
+  ok: false,
+  kind: 'refused',
+  reason,
+  message,
+})
+
+/** Decodes and shape-checks the x402 payment payload of either version; nothing here throws on client input. */
+export function decodePayment(payment: IncomingPayment, maxBytes: number): MatchResult<DecodedPayment> {
+  const decoded =
+    'object' in payment
+      ? parseWire(payment.object, PaymentPayloadV2, 'x402/payment')
+      : payment.version === 2
+        ? decodeHeader(payment.header, PaymentPayloadV2, { maxBytes, headerName: 'PAYMENT-SIGNATURE' })
+        : decodeHeader(payment.header, PaymentPayloadV1, { maxBytes, headerName: 'X-PAYMENT' })
+  if (!decoded.ok) return malformed(decoded.reason, decoded.message)
+  return { ok: true, value: { version: payment.version, payload: decoded.value } as DecodedPayment }
 }
 
-/** An EIP-3009 `transferWithAuthorization` payment (USDC; v1 or v2). */
-export interface Eip3009PaymentAttempt extends AttemptBase {
-  method: 'eip3009'
-  payload: ExactEip3009Payload
-}
-
-/** A Permit2 payment through the x402 exact Permit2 proxy (TMAI; v2 only). */
-export interface Permit2PaymentAttempt extends AttemptBase {
-  x402Version: 2
-  method: 'permit2'
-  payload: ExactPermit2Payload
-}
-
-/** A decoded payment bound to the one offer whose terms it matches. */
-export type PaymentAttempt = Eip3009PaymentAttempt | Permit2PaymentAttempt
-
-/** The on-chain replay key and expiry of a payment: what the ledger reserves. */
-export function authorizationOf(attempt: PaymentAttempt): { nonce: string; validBefore: number } {
-  if (attempt.method === 'eip3009') {
-    const auth = attempt.payload.authorization
-    return { nonce: auth.nonce.toLowerCase(), validBefore: Number(auth.validBefore) }
-  }
-  const permit = attempt.payload.permit2Authorization
-  return { nonce: BigInt(permit.nonce).toString(), validBefore: Number(permit.deadline) }
-}
-
-export type MatchResult = DecodeResult<PaymentAttempt> & { status?: 400 | 402 }
-
-const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
-
-function fail(reason: Reason, message: string, status: 400 | 402 = 402): MatchResult {
-  return { ok: false, reason, message, status }
-}
-
-/** Every term of the echoed v2 requirement must equal ours; our `extra` must be contained in theirs. */
-function termsDiffer(ours: PaymentRequirementsV2, theirs: PaymentRequirementsV2): string | null {
+/** Which term of the echoed v2 requirement differs from ours (our `extra` must be contained in theirs), or null. */
+export function termsDiffer(ours: PaymentRequirementsV2, theirs: PaymentRequirementsV2): string | null {
   if (theirs.scheme !== ours.scheme) return 'scheme'
   if (theirs.network !== ours.network) return 'network'
-  if (!sameAddress(theirs.asset, ours.asset)) return 'asset'
+  if (!isAddressEqual(theirs.asset, ours.asset)) return 'asset'
   if (theirs.amount !== ours.amount) return 'amount'
-  if (!sameAddress(theirs.payTo, ours.payTo)) return 'payTo'
+  if (!isAddressEqual(theirs.payTo, ours.payTo)) return 'payTo'
   if (theirs.maxTimeoutSeconds !== ours.maxTimeoutSeconds) return 'maxTimeoutSeconds'
   for (const [key, value] of Object.entries(ours.extra)) {
     if (theirs.extra[key] !== value) return `extra.${key}`
@@ -70,41 +68,48 @@ function termsDiffer(ours: PaymentRequirementsV2, theirs: PaymentRequirementsV2)
   return null
 }
 
-function parseEip3009(payload: unknown): DecodeResult<ExactEip3009Payload> {
-  const parsed = ExactEip3009Payload.safeParse(payload)
-  if (parsed.success) return { ok: true, value: parsed.data }
-  const issue = parsed.error.issues[0]
+/** Reads the scheme payload of the transfer method the matched offer uses, and names its payer. */
+function bind(offer: Offer, x402Version: 1 | 2, payload: unknown, wire: PaymentAttempt['wire']): MatchResult {
+  const reader = payloadReaderFor(schemePayloads, offer.asset.transferMethod)
+  const parsed = reader.parsePayload(payload)
+  if (!parsed.ok) return malformed(parsed.reason, parsed.message)
+  const { payer } = reader.authorization(parsed.value)
   return {
-    ok: false,
-    reason: Reason.invalidPayload,
-    message: `payload.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid exact EIP-3009 payload'}`,
+    ok: true,
+    value: {
+      x402Version,
+      method: reader.method,
+      offer,
+      payload: parsed.value,
+      payer,
+      wire,
+    } as PaymentAttempt,
   }
 }
 
-/** v2: `PAYMENT-SIGNATURE`. The client echoes the requirement it accepted; it must be one of ours, term for term. */
+/**
+ * v2: the client echoes the requirement it accepted; it must be one of ours (or one still honoured, e.g. an earlier
+ * TMAI quote), term for term.
+ */
 export function matchV2(
-  raw: string,
-  offers: Offer[],
-  maxBytes: number,
-  /** Offers still honoured for this payment though no longer current (e.g. an earlier TMAI quote). */
+  paymentPayload: PaymentPayloadV2,
+  offers: readonly Offer[],
   honoured: (accepted: PaymentRequirementsV2) => Offer[] = () => [],
 ): MatchResult {
-  const decoded = decodeHeader(raw, PaymentPayloadV2, { maxBytes, headerName: 'PAYMENT-SIGNATURE' })
-  if (!decoded.ok) return { ...decoded, status: 400 }
-  const paymentPayload = decoded.value
   const accepted = paymentPayload.accepted
   const candidates = [...offers, ...honoured(accepted)].map((offer) => ({
     offer,
     requirements: toRequirementsV2(offer),
   }))
   const sameAsset = candidates.filter(
-    (c) => c.requirements.network === accepted.network && sameAddress(c.requirements.asset, accepted.asset),
+    (c) =>
+      c.requirements.network === accepted.network && isAddressEqual(c.requirements.asset, accepted.asset),
   )
   if (sameAsset.length === 0) {
     if (!candidates.some((c) => c.requirements.network === accepted.network)) {
-      return fail(Reason.networkMismatch, `network ${accepted.network} is not offered for this resource`)
+      return refused(Reason.networkMismatch, `network ${accepted.network} is not offered for this resource`)
     }
-    return fail(Reason.requirementsMismatch, `asset ${accepted.asset} is not offered for this resource`)
+    return refused(Reason.requirementsMismatch, `asset ${accepted.asset} is not offered for this resource`)
   }
   let mismatch = 'terms'
   for (const candidate of sameAsset) {
@@ -113,81 +118,49 @@ export function matchV2(
       mismatch = differs
       continue
     }
-    const wire = { paymentPayload, paymentRequirements: candidate.requirements }
-    if (candidate.offer.asset.transferMethod === 'permit2') {
-      const parsed = ExactPermit2Payload.safeParse(paymentPayload.payload)
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]
-        return fail(
-          Reason.invalidPayload,
-          `payload.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
-          400,
-        )
-      }
-      return {
-        ok: true,
-        value: {
-          x402Version: 2,
-          method: 'permit2',
-          offer: candidate.offer,
-          payload: parsed.data,
-          payer: getAddress(parsed.data.permit2Authorization.from.toLowerCase()),
-          wire,
-        },
-      }
-    }
-    const payload = parseEip3009(paymentPayload.payload)
-    if (!payload.ok) return { ...payload, status: 400 }
-    return {
-      ok: true,
-      value: {
-        x402Version: 2,
-        method: 'eip3009',
-        offer: candidate.offer,
-        payload: payload.value,
-        payer: getAddress(payload.value.authorization.from.toLowerCase()),
-        wire,
-      },
-    }
+    return bind(candidate.offer, 2, paymentPayload.payload, {
+      paymentPayload,
+      paymentRequirements: candidate.requirements,
+    })
   }
-  return fail(
+  return refused(
     Reason.requirementsMismatch,
     `accepted.${mismatch} does not match this resource's payment requirements`,
   )
 }
 
 /**
- * v1: `X-PAYMENT`. The payload names no asset (only the EIP-712 domain it was signed over), so it is bound to a
- * v1-payable offer by network, scheme and exact amount; the signature check then proves the domain.
+ * v1: the payload names no asset (only the EIP-712 domain it was signed over), so it is bound to a v1-payable offer by
+ * network, scheme and exact amount; the signature check then proves the domain.
  */
 export function matchV1(
-  raw: string,
-  offers: Offer[],
+  paymentPayload: PaymentPayloadV1,
+  offers: readonly Offer[],
   resource: ResourceDescription,
-  maxBytes: number,
 ): MatchResult {
-  const decoded = decodeHeader(raw, PaymentPayloadV1, { maxBytes, headerName: 'X-PAYMENT' })
-  if (!decoded.ok) return { ...decoded, status: 400 }
-  const paymentPayload = decoded.value
   if (paymentPayload.scheme !== 'exact')
-    return fail(Reason.invalidScheme, `scheme ${paymentPayload.scheme} is not supported`)
-  const payload = parseEip3009(paymentPayload.payload)
-  if (!payload.ok) return { ...payload, status: 400 }
+    return refused(Reason.invalidScheme, `scheme ${paymentPayload.scheme} is not supported`)
+  const payload = schemePayloads.eip3009.parsePayload(paymentPayload.payload)
+  if (!payload.ok) return malformed(payload.reason, payload.message)
   const onNetwork = offers.filter(
     (o) => o.asset.transferMethod === 'eip3009' && o.network.v1Name === paymentPayload.network,
   )
   if (onNetwork.length === 0) {
-    return fail(Reason.networkMismatch, `network ${paymentPayload.network} is not offered for this resource`)
+    return refused(
+      Reason.networkMismatch,
+      `network ${paymentPayload.network} is not offered for this resource`,
+    )
   }
   const value = payload.value.authorization.value
   const offer = onNetwork.find((o) => o.amountAtomic.toString() === value)
   if (!offer) {
     const expected = onNetwork.map((o) => `${o.amountAtomic} ${o.asset.symbol}`).join(' or ')
-    return fail(
+    return refused(
       Reason.valueMismatch,
       `authorization.value ${value} does not equal the price (${expected} atomic units)`,
     )
   }
+  const paymentRequirements: PaymentRequirementsV1 = toRequirementsV1(offer, resource)
   return {
     ok: true,
     value: {
@@ -195,8 +168,20 @@ export function matchV1(
       method: 'eip3009',
       offer,
       payload: payload.value,
-      payer: getAddress(payload.value.authorization.from.toLowerCase()),
-      wire: { paymentPayload, paymentRequirements: toRequirementsV1(offer, resource) },
+      payer: payload.value.authorization.from,
+      wire: { paymentPayload, paymentRequirements },
     },
   }
+}
+
+/** Binds a decoded payment of either version to one of this request's offers. */
+export function matchPayment(
+  decoded: DecodedPayment,
+  offers: readonly Offer[],
+  resource: ResourceDescription,
+  honoured?: (accepted: PaymentRequirementsV2) => Offer[],
+): MatchResult {
+  return decoded.version === 2
+    ? matchV2(decoded.payload, offers, honoured)
+    : matchV1(decoded.payload, offers, resource)
 }

@@ -1,6 +1,6 @@
 import type { Address } from 'viem'
 import type { AssetConfig, NetworkConfig } from '../config/networks'
-import { toAtomic } from '../lib/money'
+import { toAtomic, type UsdMicros, usdMicros } from '../lib/money'
 import type { TmaiQuote } from '../pricing/tmai-offers'
 import type {
   PaymentRequiredV1,
@@ -16,8 +16,8 @@ export interface Offer {
   asset: AssetConfig
   amountAtomic: bigint
   usdPrice: string
-  /** What this payment is worth in integer micro-dollars (for spend limits): the list price, less any discount. */
-  usdMicros: number
+  /** What this payment is worth (for spend limits and the ledger): the list price, less any discount. */
+  usdMicros: UsdMicros
   /** For tokens quoted against USD (TMAI): the discount and rate behind `amountAtomic`. */
   quote?: { discount: string; rateUsd: string; source: string; observedAt: number; expiresAt: number }
   payTo: Address
@@ -43,7 +43,7 @@ export function buildOffers(
     asset: usdc,
     amountAtomic: toAtomic(ctx.usdPrice, usdc.decimals),
     usdPrice: ctx.usdPrice,
-    usdMicros: Number(toAtomic(ctx.usdPrice, 6)),
+    usdMicros: usdMicros(ctx.usdPrice),
     payTo: ctx.payTo,
     maxTimeoutSeconds: ctx.maxTimeoutSeconds,
   }

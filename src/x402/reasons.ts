@@ -28,7 +28,14 @@ export const Reason = {
   paymentHeaderTooLarge: 'payment_header_too_large',
   paymentInProgress: 'payment_in_progress',
   verificationUnavailable: 'verification_unavailable',
+  /** Nothing was broadcast: the settlement could not even be recorded (the ledger is unavailable). */
+  settlementUnavailable: 'settlement_unavailable',
   spendLimitExceeded: 'spend_limit_exceeded',
+  invalidParameter: 'invalid_parameter',
+  requestInProgress: 'request_in_progress',
+  idempotencyKeyReused: 'idempotency_key_reused',
+  /** The payment's request outlived the bounds the reconciler allows and was released (nothing charged). */
+  paymentAbandoned: 'payment_abandoned',
 } as const
 
 export type Reason = (typeof Reason)[keyof typeof Reason]

@@ -1,6 +1,6 @@
 import { z } from 'zod'
+import type { PaymentAttempt } from './attempt'
 import type { Facilitator, ResolveOutcome } from './facilitator'
-import type { PaymentAttempt } from './match'
 import { Reason } from './reasons'
 
 /** The remote facilitator could not be asked (network, timeout, 5xx, unreadable answer). */

@@ -1,10 +1,22 @@
+import { getAddress, maxUint256 } from 'viem'
 import { z } from 'zod'
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Primitives
 // ---------------------------------------------------------------------------------------------------------------------
 
-export const EvmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x-prefixed 20-byte address')
+/**
+ * A 20-byte address, checksummed on the way in. All-lower- or all-upper-case hex carries no checksum (EIP-55) and is
+ * accepted as is; mixed case must be a valid checksum, so a mistyped address is the client's error, not ours.
+ */
+export const EvmAddress = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x-prefixed 20-byte address')
+  .refine((value) => {
+    const hex = value.slice(2)
+    return hex === hex.toLowerCase() || hex === hex.toUpperCase() || getAddress(value.toLowerCase()) === value
+  }, 'a mixed-case address with a wrong EIP-55 checksum')
+  .transform((value) => getAddress(value.toLowerCase()))
 /** Non-negative integer in decimal, at most uint256 (78 digits). */
 export const UintString = z.string().regex(/^[0-9]{1,78}$/, 'a non-negative integer string')
 export const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a 0x-prefixed 32-byte hex value')
@@ -27,6 +39,29 @@ export type Eip3009Authorization = z.infer<typeof Eip3009Authorization>
 
 export const ExactEip3009Payload = z.object({ signature: HexSignature, authorization: Eip3009Authorization })
 export type ExactEip3009Payload = z.infer<typeof ExactEip3009Payload>
+
+/** A uint256 in decimal: x402 clients send the Permit2 nonce as a random 256-bit integer, so up to 78 digits. */
+const Uint256String = UintString.refine((value) => BigInt(value) <= maxUint256, 'at most 2^256 - 1')
+
+/** `payload.permit2Authorization` as x402 v2 clients send it (@x402/evm 2.27 `ExactPermit2Payload`). */
+export const Permit2Authorization = z.object({
+  from: EvmAddress,
+  permitted: z.object({ token: EvmAddress, amount: Uint256String }),
+  /** The x402 exact Permit2 proxy: the only contract allowed to use the signature. */
+  spender: EvmAddress,
+  nonce: Uint256String,
+  deadline: Uint256String,
+  witness: z.object({ to: EvmAddress, validAfter: Uint256String }),
+})
+export type Permit2Authorization = z.infer<typeof Permit2Authorization>
+/** As it arrives, before addresses are checksummed. */
+export type Permit2AuthorizationWire = z.input<typeof Permit2Authorization>
+
+export const ExactPermit2Payload = z.object({
+  signature: HexSignature,
+  permit2Authorization: Permit2Authorization,
+})
+export type ExactPermit2Payload = z.infer<typeof ExactPermit2Payload>
 
 // ---------------------------------------------------------------------------------------------------------------------
 // x402 v1 (body-based 402, X-PAYMENT / X-PAYMENT-RESPONSE)

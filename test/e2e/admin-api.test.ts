@@ -354,7 +354,7 @@ describe('spend limits', () => {
       { payer, maxUsdMicrosPerCall: 50_000, maxUsdMicrosPerHour: 1_000_001, maxUsdMicrosPerDay: 0 },
     ])
     const caps = await ctx.services.limiter.capsFor(payer)
-    expect(caps.perCall).toEqual({ cap: 50_000, setBy: 'override' })
+    expect(caps.perCall).toEqual({ cap: 50_000n, setBy: 'override' })
     expect((await (await call(`/spend-limits/${payer}`, key)).json()).data).toMatchObject(expected)
 
     // PUT replaces the whole override.

@@ -22,9 +22,9 @@ import { Relayer } from '../../src/chain/relayer'
 import { CANONICAL, NETWORKS } from '../../src/config/networks'
 import { devnetAccount } from '../../src/devnet/accounts'
 import type { Offer } from '../../src/x402/offers'
+import { ExactPermit2Payload } from '../../src/x402/schemas'
 import {
   createExactPermit2Scheme,
-  ExactPermit2Payload,
   type ExactPermit2Scheme,
   type Permit2Attempt,
 } from '../../src/x402/schemes/exact-permit2'
@@ -43,7 +43,7 @@ const offer: Offer = {
   asset: tmai,
   amountAtomic: AMOUNT,
   usdPrice: '0.017',
-  usdMicros: 15_300,
+  usdMicros: 15_300n,
   payTo,
   maxTimeoutSeconds: 120,
 }
@@ -255,7 +255,7 @@ describe('exact Permit2: refusals', () => {
   })
 
   it('addresses in any letter case (even a broken checksum) are read as the same addresses', async () => {
-    const swapCase = (a: string) =>
+    const swapCase = (a: string): `0x${string}` =>
       `0x${[...a.slice(2)].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('')}`
     const attempt = tampered(await officialPayment(devnetAccount(2)), (auth) => {
       auth.from = swapCase(auth.from)
@@ -396,8 +396,10 @@ describe('exact Permit2: resolving payments the reconciler finds pending', () =>
     // Same owner, nonce and amount but another deadline: the transfer that used the nonce is not this permit.
     const twin = await signedPayment(payer, { deadline: nowSeconds() + 100n, nonce })
     expect(await scheme.resolve(twin, null)).toEqual({ status: 'unresolved' })
-    // Once its deadline has passed, with the whole window searched, it can never pay us.
-    const expiredTwin = await signedPayment(payer, { deadline: nowSeconds() - 1n, nonce })
+    // Once its deadline has passed, with the whole window searched, it can never pay us. "Passed" is by the chain's
+    // clock (the latest block), which lags the wall clock between blocks.
+    const latest = await devnet.client.getBlock({ blockTag: 'latest' })
+    const expiredTwin = await signedPayment(payer, { deadline: latest.timestamp - 1n, nonce })
     expect(await scheme.resolve(expiredTwin, null)).toEqual({
       status: 'failed',
       reason: 'permit2_nonce_used_elsewhere',

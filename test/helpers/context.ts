@@ -6,6 +6,7 @@ import { createApp } from '../../src/app'
 import { catalog } from '../../src/catalog'
 import type { Endpoint } from '../../src/catalog/types'
 import { parseEnv } from '../../src/config/env'
+import { SERVER_BUSY_TIMEOUT_MS } from '../../src/db/busy'
 import { openSqliteDb } from '../../src/db/client'
 import { listPayments } from '../../src/db/queries/payments'
 import { devnetAccount, devnetPrivateKey } from '../../src/devnet/accounts'
@@ -56,7 +57,7 @@ export function sampleCandles(symbols = ['BTC', 'ETH', 'SOL'], days = 60, end = 
 export async function createTestContext(options: TestContextOptions) {
   const dir = mkdtempSync(path.join(tmpdir(), 'x402-test-'))
   const config = parseEnv({ DATABASE_PATH: path.join(dir, 'test.db'), LOG_LEVEL: 'info', ...options.env })
-  const database = openSqliteDb(config.databasePath)
+  const database = openSqliteDb(config.databasePath, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS })
   const lines = options.logLines ?? []
   const logger = createLogger('debug', (line) => lines.push(line))
   const services = createServices({

@@ -1,16 +1,17 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../client'
 import { idempotencyRecords } from '../schema'
 
 export type IdempotencyRecord = typeof idempotencyRecords.$inferSelect
 
 /**
- * Claims `key` for a request, in one statement: a new key, or one whose record expired, becomes `in_progress` for
- * this fingerprint. Returns whether we claimed it, and the existing record otherwise.
+ * Claims `key` for a request, in one statement: a new key, one whose record expired, or one left `in_progress` since
+ * before `staleInProgressBefore` by a request that died (and held for no payment) becomes `in_progress` for this
+ * fingerprint. Returns whether we claimed it, and the existing record otherwise.
  */
 export async function claimIdempotencyKey(
   db: Db,
-  args: { key: string; fingerprint: string; now: number; expiresAt: number },
+  args: { key: string; fingerprint: string; now: number; expiresAt: number; staleInProgressBefore: number },
 ): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord | undefined }> {
   const row = {
     key: args.key,
@@ -19,6 +20,7 @@ export async function claimIdempotencyKey(
     status: null,
     headers: null,
     body: null,
+    paymentId: null,
     createdAt: args.now,
     expiresAt: args.expiresAt,
   }
@@ -28,7 +30,8 @@ export async function claimIdempotencyKey(
     .onConflictDoUpdate({
       target: idempotencyRecords.key,
       set: row,
-      setWhere: sql`${idempotencyRecords.expiresAt} <= ${args.now}`,
+      setWhere: sql`${idempotencyRecords.expiresAt} <= ${args.now} OR (${idempotencyRecords.state} = 'in_progress'
+        AND ${idempotencyRecords.paymentId} IS NULL AND ${idempotencyRecords.createdAt} <= ${args.staleInProgressBefore})`,
     })
     .returning({ key: idempotencyRecords.key })
   if (claimed.length > 0) return { claimed: true }
@@ -50,6 +53,21 @@ export async function completeIdempotencyKey(
       body: response.body,
     })
     .where(eq(idempotencyRecords.key, key))
+}
+
+/** The request's payment is still settling: the key stays `in_progress`, held for that payment. */
+export async function holdIdempotencyKey(db: Db, key: string, paymentId: string): Promise<void> {
+  await db
+    .update(idempotencyRecords)
+    .set({ paymentId })
+    .where(and(eq(idempotencyRecords.key, key), eq(idempotencyRecords.state, 'in_progress')))
+}
+
+/** Keys still held for a payment that turned out not to be charged. */
+export async function forgetIdempotencyKeysOfPayment(db: Db, paymentId: string): Promise<void> {
+  await db
+    .delete(idempotencyRecords)
+    .where(and(eq(idempotencyRecords.paymentId, paymentId), eq(idempotencyRecords.state, 'in_progress')))
 }
 
 /** The request was not charged: forget the key so the client may retry with it. */

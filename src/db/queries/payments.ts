@@ -83,18 +83,21 @@ export async function listUnresolvedPayments(db: Db, staleBefore: number, limit 
     .limit(limit)
 }
 
-/** Reservations whose request never finished (a crash between reserve and settle) become releasable after expiry. */
+/**
+ * Reservations whose request never finished (a crash between reserve and settle): released in one conditional
+ * statement, so a request that is still alive and moves its row first keeps it. Returns the released rows (with
+ * `spendAt`, so their spend-limit holds can be given back).
+ */
 export async function releaseAbandonedReservations(
   db: Db,
   updatedBefore: number,
   now: number,
-): Promise<number> {
-  const rows = await db
+): Promise<Payment[]> {
+  return db
     .update(payments)
     .set({ state: 'released', failureReason: 'abandoned_reservation', updatedAt: now })
     .where(and(inArray(payments.state, ['reserved', 'verified']), lt(payments.updatedAt, updatedBefore)))
-    .returning({ id: payments.id })
-  return rows.length
+    .returning()
 }
 
 export async function listPayments(

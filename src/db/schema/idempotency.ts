@@ -13,6 +13,11 @@ export const idempotencyRecords = sqliteTable(
     /** JSON object of the response headers worth replaying (content type, settlement header). */
     headers: text('headers'),
     body: text('body'),
+    /**
+     * The payment whose settlement outlived its request (pending): the key stays held for it, so a retry with this key
+     * can only redeem that payment, never buy the same request twice.
+     */
+    paymentId: text('payment_id'),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
   },

@@ -31,6 +31,10 @@ export const payments = sqliteTable(
     x402Version: integer('x402_version').notNull(),
     scheme: text('scheme').notNull(),
     method: text('method').notNull(),
+    /** The door the request came through: `http` or `mcp`. */
+    transport: text('transport', { enum: ['http', 'mcp'] })
+      .notNull()
+      .default('http'),
     route: text('route').notNull(),
     /** Method, path and sorted query: what this payment bought. */
     requestKey: text('request_key').notNull(),
@@ -58,6 +62,11 @@ export const payments = sqliteTable(
     settledAt: integer('settled_at'),
     /** When the paid response left; null for a payment settled after its request gave up (redeemable once). */
     deliveredAt: integer('delivered_at'),
+    /**
+     * Unix seconds whose spend-limit windows this payment holds; null while it holds none. Whoever gives a payment up
+     * (release, failure, the reconciler) gives these windows back exactly.
+     */
+    spendAt: integer('spend_at'),
     verifyMs: integer('verify_ms'),
     handlerMs: integer('handler_ms'),
     settleMs: integer('settle_ms'),

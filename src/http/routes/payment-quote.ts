@@ -1,15 +1,16 @@
 import type { Hono } from 'hono'
 import type { Config } from '../../config/env'
 import type { NetworkConfig } from '../../config/networks'
-import { formatAtomic, toAtomic } from '../../lib/money'
+import { formatUsdMicros, toAtomic } from '../../lib/money'
 import type { TmaiQuoteBook } from '../../pricing/tmai-offers'
+import type { AppEnv } from '../app-env'
 
 /**
  * Free: what each price tier costs right now, in USDC and (when a fresh rate exists) TMAI, with the rate, its
  * source and age. Payers use it to turn a USD cap into TMAI atomic units before paying.
  */
 export function registerPaymentQuoteRoute(
-  app: Hono,
+  app: Hono<AppEnv>,
   deps: { config: Config; network: NetworkConfig; tmai?: TmaiQuoteBook },
 ): void {
   app.get('/v1/payment-quote', async (c) => {
@@ -37,7 +38,7 @@ export function registerPaymentQuoteRoute(
                 amount: quoted.quote.amountAtomic.toString(),
                 decimals: deps.network.tmai.decimals,
                 discount: quoted.quote.discount,
-                usdValue: formatAtomic(BigInt(quoted.quote.usdMicros), 6),
+                usdValue: formatUsdMicros(quoted.quote.usdMicros),
               }
             : null,
         tmaiUsd: quoted?.ok ? quoted.quote.rateUsd : null,

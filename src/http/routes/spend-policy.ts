@@ -2,7 +2,7 @@ import type { Hono } from 'hono'
 import { isAddress, type PublicClient } from 'viem'
 import type { Db } from '../../db/client'
 import { upsertPolicyIfNewer } from '../../db/queries/spend'
-import { formatAtomic } from '../../lib/money'
+import { formatUsdMicros } from '../../lib/money'
 import type { SpendLimiter } from '../../payments/spend-limits'
 import {
   padNonce,
@@ -11,6 +11,7 @@ import {
   spendPolicyMessage,
   spendPolicyTypes,
 } from '../../payments/spend-policy'
+import type { AppEnv } from '../app-env'
 import { ApiError } from '../errors'
 
 export interface SpendPolicyDeps {
@@ -21,13 +22,14 @@ export interface SpendPolicyDeps {
   nowSeconds?: () => number
 }
 
-const usd = (micros: number | null | undefined) =>
-  micros === null || micros === undefined ? null : formatAtomic(BigInt(micros), 6)
+/** Caps and usage as USD strings; stored policy columns are numbers (the db edge), the limiter's values bigints. */
+const usd = (micros: bigint | number | null | undefined) =>
+  micros === null || micros === undefined ? null : formatUsdMicros(BigInt(micros))
 /** Micro-dollar caps beyond this are treated as "no cap" (SQLite integers are 64-bit). */
 const MAX_MICROS = BigInt(Number.MAX_SAFE_INTEGER)
 
 /** Free routes where payers set and read their own spend policy. */
-export function registerSpendPolicyRoutes(app: Hono, deps: SpendPolicyDeps): void {
+export function registerSpendPolicyRoutes(app: Hono<AppEnv>, deps: SpendPolicyDeps): void {
   const now = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000))
 
   app.post('/v1/spend-policy', async (c) => {

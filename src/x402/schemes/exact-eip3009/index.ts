@@ -1,18 +1,14 @@
-import type { Hash } from 'viem'
-import type { ResolveOutcome, SettleHooks, SettleOutcome, VerifyOutcome } from '../../facilitator'
-import type { Eip3009PaymentAttempt } from '../../match'
+import type { PaymentScheme } from '../scheme'
+import { eip3009Payload } from './payload'
 import { type Eip3009SettleDeps, resolveExactEip3009, settleExactEip3009 } from './settle'
 import { type Eip3009VerifyDeps, verifyExactEip3009 } from './verify'
 
-/** The `exact` scheme's EIP-3009 transfer method, self-facilitated: verification and settlement in-process with viem. */
-export interface ExactEip3009Scheme {
-  verify(attempt: Eip3009PaymentAttempt): Promise<VerifyOutcome>
-  settle(attempt: Eip3009PaymentAttempt, hooks: SettleHooks): Promise<SettleOutcome>
-  resolve(attempt: Eip3009PaymentAttempt, txHash: Hash | null): Promise<ResolveOutcome>
-}
+export type ExactEip3009Scheme = PaymentScheme<'eip3009'>
 
+/** The `exact` scheme's EIP-3009 transfer method (USDC), self-facilitated: verification and settlement with viem. */
 export function createExactEip3009Scheme(deps: Eip3009VerifyDeps & Eip3009SettleDeps): ExactEip3009Scheme {
   return {
+    ...eip3009Payload,
     verify: (attempt) => verifyExactEip3009(deps, attempt),
     settle: (attempt, hooks) => settleExactEip3009(deps, attempt, hooks),
     resolve: (attempt, txHash) => resolveExactEip3009(deps, attempt, txHash),

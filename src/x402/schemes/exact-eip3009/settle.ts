@@ -1,9 +1,9 @@
-import { type Address, type Hash, type PublicClient, parseEventLogs, type TransactionReceipt } from 'viem'
+import { type Hash, isAddressEqual, type PublicClient, parseEventLogs, type TransactionReceipt } from 'viem'
 import { eip3009Abi, erc20Abi } from '../../../chain/abis'
 import { ChainUnavailableError } from '../../../chain/errors'
 import type { Relayer } from '../../../chain/relayer'
+import type { Eip3009PaymentAttempt as PaymentAttempt } from '../../attempt'
 import type { ResolveOutcome, SettleHooks, SettleOutcome } from '../../facilitator'
-import type { Eip3009PaymentAttempt as PaymentAttempt } from '../../match'
 import { Reason } from '../../reasons'
 import { confirmSettlement } from '../confirm-settlement'
 
@@ -28,9 +28,9 @@ export function hasMatchingTransfer(receipt: TransactionReceipt, attempt: Paymen
   const transfers = parseEventLogs({ abi: erc20Abi, eventName: 'Transfer', logs: receipt.logs })
   return transfers.some(
     (log) =>
-      log.address.toLowerCase() === attempt.offer.asset.address.toLowerCase() &&
-      log.args.from.toLowerCase() === auth.from.toLowerCase() &&
-      log.args.to.toLowerCase() === attempt.offer.payTo.toLowerCase() &&
+      isAddressEqual(log.address, attempt.offer.asset.address) &&
+      isAddressEqual(log.args.from, auth.from) &&
+      isAddressEqual(log.args.to, attempt.offer.payTo) &&
       log.args.value === BigInt(auth.value),
   )
 }
@@ -52,8 +52,8 @@ export async function settleExactEip3009(
       abi: eip3009Abi,
       functionName: 'transferWithAuthorization',
       args: [
-        auth.from as Address,
-        auth.to as Address,
+        auth.from,
+        auth.to,
         BigInt(auth.value),
         BigInt(auth.validAfter),
         BigInt(auth.validBefore),
@@ -98,7 +98,7 @@ export async function resolveExactEip3009(
       address: token,
       abi: eip3009Abi,
       functionName: 'authorizationState',
-      args: [auth.from as Address, auth.nonce as Hash],
+      args: [auth.from, auth.nonce as Hash],
     })
     if (!used) {
       const expired = BigInt(auth.validBefore) <= BigInt(Math.floor(Date.now() / 1000))
@@ -112,7 +112,7 @@ export async function resolveExactEip3009(
       address: token,
       abi: eip3009Abi,
       eventName: 'AuthorizationUsed',
-      args: { authorizer: auth.from as Address, nonce: auth.nonce as Hash },
+      args: { authorizer: auth.from, nonce: auth.nonce as Hash },
       fromBlock: latest > lookback ? latest - lookback : 0n,
       toBlock: 'latest',
     })

@@ -1,9 +1,10 @@
-import type { Address, PublicClient } from 'viem'
+import { type Address, isAddressEqual, type PublicClient } from 'viem'
 import { eip3009Abi, erc20Abi, transferWithAuthorizationTypes } from '../../../chain/abis'
 import { ChainUnavailableError, revertReason } from '../../../chain/errors'
+import type { Eip3009PaymentAttempt as PaymentAttempt } from '../../attempt'
 import type { VerifyOutcome } from '../../facilitator'
-import type { Eip3009PaymentAttempt as PaymentAttempt } from '../../match'
 import { Reason } from '../../reasons'
+import { isErc6492Signature, MIN_VALIDITY_SECONDS } from '../evm'
 
 export interface Eip3009VerifyDeps {
   client: Pick<PublicClient, 'verifyTypedData' | 'readContract' | 'simulateContract'>
@@ -12,11 +13,6 @@ export interface Eip3009VerifyDeps {
   nowSeconds(): number
   clockSkewSeconds: number
 }
-
-/** ERC-6492 wrapper suffix: a signature from a smart wallet that is not deployed yet. */
-const ERC6492_MAGIC = '6492649264926492649264926492649264926492649264926492649264926492'
-/** Block-time headroom: an authorization must stay valid at least this long (as x402 facilitators require). */
-const MIN_VALIDITY_SECONDS = 6n
 
 const invalid = (reason: Reason, message: string): VerifyOutcome => ({ ok: false, reason, message })
 
@@ -37,7 +33,7 @@ export async function verifyExactEip3009(
   const validBefore = BigInt(auth.validBefore)
   const value = BigInt(auth.value)
 
-  if (auth.to.toLowerCase() !== offer.payTo.toLowerCase()) {
+  if (!isAddressEqual(auth.to, offer.payTo)) {
     return invalid(Reason.recipientMismatch, `authorization.to must be ${offer.payTo}`)
   }
   if (value !== offer.amountAtomic) {
@@ -54,7 +50,7 @@ export async function verifyExactEip3009(
       `authorization.validBefore is further out than maxTimeoutSeconds (${offer.maxTimeoutSeconds})`,
     )
   }
-  if (payload.signature.toLowerCase().endsWith(ERC6492_MAGIC)) {
+  if (isErc6492Signature(payload.signature)) {
     return invalid(
       Reason.undeployedSmartWallet,
       'deploy the smart wallet before paying (ERC-6492 signatures are not settled)',
@@ -64,8 +60,8 @@ export async function verifyExactEip3009(
     return invalid(Reason.invalidScheme, `${offer.asset.symbol} has no EIP-3009 domain`)
 
   const message = {
-    from: auth.from as Address,
-    to: auth.to as Address,
+    from: auth.from,
+    to: auth.to,
     value,
     validAfter,
     validBefore,
@@ -110,6 +106,9 @@ export async function verifyExactEip3009(
     deps.client
       .simulateContract({
         account: deps.settler,
+        // At wall-clock time, not the latest block's: settlement lands in a later block, and an idle chain (a devnet
+        // mines only on transactions) would otherwise refuse an authorization whose validAfter is past its last block.
+        blockOverrides: { time: now },
         address: token,
         abi: eip3009Abi,
         functionName: 'transferWithAuthorization',

@@ -1,6 +1,7 @@
 import { maxUint256 } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { ExactPermit2Payload, nonceBitPosition, permit2Message } from './payload'
+import { ExactPermit2Payload } from '../../schemas'
+import { nonceBitPosition, permit2Message } from './payload'
 
 const wire = {
   signature: `0x${'11'.repeat(65)}`,

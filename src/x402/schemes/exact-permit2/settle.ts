@@ -3,6 +3,7 @@ import {
   decodeFunctionData,
   type Hash,
   type Hex,
+  isAddressEqual,
   type PublicClient,
   parseEventLogs,
   type TransactionReceipt,
@@ -35,17 +36,17 @@ export interface Permit2SettleDeps {
   clockSkewSeconds?: number
 }
 
-const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
-
 function isPromisedTransfer(
   log: { address: Address; args: { from?: Address; to?: Address; value?: bigint } },
   attempt: Permit2Attempt,
 ): boolean {
   const auth = attempt.payload.permit2Authorization
   return (
-    sameAddress(log.address, attempt.offer.asset.address) &&
-    sameAddress(log.args.from ?? '0x', auth.from) &&
-    sameAddress(log.args.to ?? '0x', attempt.offer.payTo) &&
+    isAddressEqual(log.address, attempt.offer.asset.address) &&
+    log.args.from !== undefined &&
+    isAddressEqual(log.args.from, auth.from) &&
+    log.args.to !== undefined &&
+    isAddressEqual(log.args.to, attempt.offer.payTo) &&
     log.args.value === BigInt(auth.permitted.amount)
   )
 }
@@ -112,12 +113,12 @@ function callCarriesPermit(input: Hex, attempt: Permit2Attempt): boolean | undef
   if (!found) return undefined
   const [permit, owner, witness] = settleArgs(attempt.payload)
   return (
-    sameAddress(found.permit.permitted.token, permit.permitted.token) &&
+    isAddressEqual(found.permit.permitted.token, permit.permitted.token) &&
     found.permit.permitted.amount === permit.permitted.amount &&
     found.permit.nonce === permit.nonce &&
     found.permit.deadline === permit.deadline &&
-    sameAddress(found.owner, owner) &&
-    sameAddress(found.witness.to, witness.to) &&
+    isAddressEqual(found.owner, owner) &&
+    isAddressEqual(found.witness.to, witness.to) &&
     found.witness.validAfter === witness.validAfter
   )
 }
@@ -228,7 +229,7 @@ async function isThisPermit(
   nonceUsedAt: (blockNumber: bigint) => Promise<boolean>,
 ): Promise<boolean | undefined> {
   const tx = await deps.client.getTransaction({ hash: log.transactionHash })
-  if (tx.to && sameAddress(tx.to, CANONICAL.x402ExactPermit2Proxy)) {
+  if (tx.to && isAddressEqual(tx.to, CANONICAL.x402ExactPermit2Proxy)) {
     const direct = callCarriesPermit(tx.input, attempt)
     if (direct !== undefined) return direct
   }

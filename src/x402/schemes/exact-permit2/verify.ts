@@ -1,4 +1,4 @@
-import type { Address, Hex, PublicClient } from 'viem'
+import { type Address, type Hex, isAddressEqual, type PublicClient } from 'viem'
 import { erc20Abi } from '../../../chain/abis'
 import { ChainUnavailableError, revertReason } from '../../../chain/errors'
 import {
@@ -8,6 +8,7 @@ import {
 } from '../../../chain/permit2-abis'
 import { CANONICAL } from '../../../config/networks'
 import type { VerifyOutcome } from '../../facilitator'
+import { isErc6492Signature, MIN_VALIDITY_SECONDS } from '../evm'
 import { describeRevert, Permit2Reason } from './errors'
 import { checksummed, nonceBitPosition, type Permit2Attempt, permit2Message, settleArgs } from './payload'
 
@@ -19,13 +20,7 @@ export interface Permit2VerifyDeps {
   clockSkewSeconds: number
 }
 
-/** ERC-6492 wrapper suffix: a signature from a smart wallet that is not deployed yet. */
-const ERC6492_MAGIC = '6492649264926492649264926492649264926492649264926492649264926492'
-/** Block-time headroom: a permit must stay valid at least this long (as x402 facilitators require). */
-const MIN_VALIDITY_SECONDS = 6n
-
 const invalid = (reason: Permit2Reason, message: string): VerifyOutcome => ({ ok: false, reason, message })
-const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
 /**
  * Verifies an `exact` Permit2 payment against the offer it was matched to: spender (the x402 proxy), recipient, token,
@@ -43,16 +38,16 @@ export async function verifyExactPermit2(
   const now = BigInt(deps.nowSeconds())
   const message = permit2Message(auth)
 
-  if (!sameAddress(auth.spender, CANONICAL.x402ExactPermit2Proxy)) {
+  if (!isAddressEqual(auth.spender, CANONICAL.x402ExactPermit2Proxy)) {
     return invalid(
       Permit2Reason.invalidSpender,
       `spender must be the x402 Permit2 proxy ${CANONICAL.x402ExactPermit2Proxy}`,
     )
   }
-  if (!sameAddress(auth.witness.to, offer.payTo)) {
+  if (!isAddressEqual(auth.witness.to, offer.payTo)) {
     return invalid(Permit2Reason.recipientMismatch, `witness.to must be ${offer.payTo}`)
   }
-  if (!sameAddress(auth.permitted.token, offer.asset.address)) {
+  if (!isAddressEqual(auth.permitted.token, offer.asset.address)) {
     return invalid(Permit2Reason.tokenMismatch, `permitted.token must be ${offer.asset.address}`)
   }
   if (message.permitted.amount !== offer.amountAtomic) {
@@ -71,7 +66,7 @@ export async function verifyExactPermit2(
     return invalid(Permit2Reason.notYetValid, `permit is not valid before ${message.witness.validAfter}`)
   }
   // Permit2 checks contract signatures with ERC-1271 only, so a counterfactual wallet's payment could never settle.
-  if (payload.signature.toLowerCase().endsWith(ERC6492_MAGIC)) {
+  if (isErc6492Signature(payload.signature)) {
     return invalid(
       Permit2Reason.invalidSignature,
       'deploy the smart wallet before paying (ERC-6492 signatures are not settled)',
@@ -117,6 +112,8 @@ export async function verifyExactPermit2(
     deps.client
       .simulateContract({
         account: deps.settler,
+        // At wall-clock time, not the latest block's (see the EIP-3009 verifier): an idle chain's clock lags.
+        blockOverrides: { time: now },
         address: CANONICAL.x402ExactPermit2Proxy,
         abi: x402ExactPermit2ProxyCallAbi,
         functionName: 'settle',

@@ -1,0 +1,122 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Endpoint } from '../catalog/types'
+import { RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
+import type { BeginOutcome, CompleteOutcome, PaidRequestInput, PricedRoute } from '../paid/types'
+import type { IncomingPayment } from '../x402/match'
+import type { AppEnv, Services } from './app-env'
+import {
+  challengeResponse,
+  paidResponse,
+  pendingResponse,
+  refusalResponse,
+  replayResponse,
+} from './x402-responses'
+
+/** The endpoint as the paid-request core sees it: price, description and the v1 discovery block. */
+export function pricedRoute(endpoint: Endpoint, usdPrice: string): PricedRoute {
+  const schema = endpoint.input.toJSONSchema?.({ unrepresentable: 'any', io: 'input' }) as
+    | { properties?: Record<string, { type?: string }> }
+    | undefined
+  const queryParams = Object.fromEntries(
+    Object.entries(schema?.properties ?? {}).map(([name, property]) => [name, property.type ?? 'string']),
+  )
+  return {
+    path: endpoint.path,
+    usdPrice,
+    description: endpoint.description,
+    mimeType: 'application/json',
+    outputSchema: {
+      input: { type: 'http', method: 'GET', discoverable: true, queryParams },
+      output: { type: 'json', envelope: '{success, message, length, data, meta}' },
+    },
+  }
+}
+
+function incomingPayment(v2: string | undefined, v1: string | undefined): IncomingPayment | undefined {
+  if (v2 !== undefined) return { version: 2, header: v2 }
+  if (v1 !== undefined) return { version: 1, header: v1 }
+  return undefined
+}
+
+const preferenceOf = (header: string | undefined) => {
+  const value = header?.trim().toLowerCase()
+  return value === 'usdc' || value === 'tmai' ? value : undefined
+}
+
+/** Renders what `begin` decided when it is not "serve". */
+function beginResponse(outcome: Exclude<BeginOutcome, { kind: 'serve' }>): Response {
+  switch (outcome.kind) {
+    case 'challenge':
+      return challengeResponse(402, outcome.challenge, outcome.message)
+    case 'refusal':
+      return refusalResponse(outcome.refusal)
+    case 'replay':
+      return replayResponse(outcome.response)
+    case 'pending':
+      return pendingResponse(outcome.pending, RETRY_AFTER_PENDING_SECONDS)
+  }
+}
+
+/** Renders what `complete` decided, given the handler's buffered answer. */
+function completeResponse(outcome: CompleteOutcome, handler: Response, body: string): Response {
+  switch (outcome.kind) {
+    case 'settled':
+      return paidResponse(body, handler, outcome.settlement)
+    case 'released':
+    case 'undelivered':
+      return new Response(body, { status: handler.status, headers: handler.headers })
+    case 'pending':
+      return pendingResponse(outcome.pending, RETRY_AFTER_PENDING_SECONDS)
+    case 'failed':
+      return refusalResponse(outcome.refusal)
+  }
+}
+
+/**
+ * Hono glue for one paid catalog endpoint: reads the request into plain data, asks the paid-request core, runs the
+ * handler only when the core says "serve", and renders the outcome. The flow itself lives in src/paid/.
+ */
+export function paymentGate(
+  endpoint: Endpoint,
+  deps: Pick<Services, 'config' | 'paid'>,
+): MiddlewareHandler<AppEnv> {
+  const usdPrice = endpoint.tier === 'free' ? null : deps.config.tierPricesUsd[endpoint.tier]
+  if (usdPrice === null) throw new Error(`paymentGate: ${endpoint.path} is free`)
+  const route = pricedRoute(endpoint, usdPrice)
+  const publicBase = deps.config.publicUrl?.replace(/\/$/, '')
+
+  return async function paymentGate(c, next) {
+    const url = new URL(c.req.url)
+    const parsed = endpoint.parse(c.req.query())
+    if (parsed.ok) c.set('parsedInput', parsed.value)
+    const input: PaidRequestInput = {
+      route,
+      transport: 'http',
+      resourceUrl: `${publicBase ?? url.origin}${url.pathname}${url.search}`,
+      payment: incomingPayment(c.req.header('PAYMENT-SIGNATURE'), c.req.header('X-PAYMENT')),
+      tokenPreference: preferenceOf(c.req.header('x-payment-token')),
+      idempotencyKey: c.req.header('Idempotency-Key'),
+      input: parsed.ok ? { ok: true } : { ok: false, parameter: parsed.parameter, message: parsed.message },
+      request: {
+        method: c.req.method,
+        path: url.pathname,
+        query: url.search.slice(1),
+        body: c.req.method === 'GET' ? '' : await c.req.text(),
+      },
+    }
+    const begun = await deps.paid.begin(input)
+    if (begun.kind !== 'serve') return beginResponse(begun)
+
+    c.set('payment', begun.handle.payment)
+    await next()
+    // Buffered: the paid body must not leave unless settlement succeeds.
+    const handler = c.res
+    const body = await handler.text()
+    const done = await deps.paid.complete(begun.handle, {
+      status: handler.status,
+      body,
+      contentType: handler.headers.get('content-type') ?? 'application/json',
+    })
+    c.res = completeResponse(done, handler, body)
+  }
+}

@@ -1,0 +1,70 @@
+import type { Address } from 'viem'
+import { isAddressEqual } from 'viem'
+import type { NetworkConfig } from '../config/networks'
+import type { Logger } from '../lib/logger'
+import type { TmaiQuoteBook } from '../pricing/tmai-offers'
+import { buildOffers, type Offer, offerFromQuote } from '../x402/offers'
+import type { PaymentRequirementsV2 } from '../x402/schemas'
+import type { Notice } from './types'
+
+export interface RouteOffersDeps {
+  network: NetworkConfig
+  payTo: Address
+  maxTimeoutSeconds: number
+  tmai?: TmaiQuoteBook
+  logger: Logger
+}
+
+/** How often "TMAI left out" is logged while no valid rate exists (every 402 would otherwise log it). */
+const TMAI_WARNING_EVERY_MS = 60_000
+
+/**
+ * The offers of one request to a route: USDC, plus TMAI at a fresh quote unless the payer asked for USDC only; and the
+ * TMAI amounts quoted earlier that are still honoured within their window.
+ */
+export function createRouteOffers(deps: RouteOffersDeps) {
+  let lastTmaiWarning = 0
+  const context = (usdPrice: string) => ({
+    network: deps.network,
+    payTo: deps.payTo,
+    usdPrice,
+    maxTimeoutSeconds: deps.maxTimeoutSeconds,
+  })
+
+  async function current(
+    route: { path: string; usdPrice: string },
+    preference: 'usdc' | 'tmai' | undefined,
+  ): Promise<{ offers: Offer[]; notice?: Notice }> {
+    const ctx = context(route.usdPrice)
+    if (!deps.tmai || preference === 'usdc') return { offers: buildOffers(ctx, { preference }) }
+    const quoted = await deps.tmai.quote(route.path, route.usdPrice, deps.maxTimeoutSeconds)
+    if (quoted.ok) return { offers: buildOffers(ctx, { tmai: quoted.quote, preference }) }
+    if (Date.now() - lastTmaiWarning > TMAI_WARNING_EVERY_MS) {
+      lastTmaiWarning = Date.now()
+      deps.logger.warn('TMAI offer left out: no valid TMAI/USD price', {
+        reason: quoted.reason,
+        detail: quoted.message,
+      })
+    }
+    return {
+      offers: buildOffers(ctx),
+      notice: {
+        key: 'tmai-offer',
+        info: { available: false, reason: quoted.reason, message: quoted.message },
+      },
+    }
+  }
+
+  /** A TMAI amount we quoted for this route earlier is honoured until that quote's window closes. */
+  function honoured(route: { path: string; usdPrice: string }, accepted: PaymentRequirementsV2): Offer[] {
+    const tmai = deps.network.tmai
+    if (!deps.tmai || !tmai || !isAddressEqual(accepted.asset, tmai.address)) return []
+    const quote = deps.tmai.find(route.path, BigInt(accepted.amount))
+    const offer = quote ? offerFromQuote(context(route.usdPrice), quote) : undefined
+    return offer ? [offer] : []
+  }
+
+  return { current, honoured }
+}
+
+export type RouteOffers = ReturnType<typeof createRouteOffers>
