@@ -15,7 +15,7 @@ import { setupDevnet } from './devnet/setup'
 import { createLogger } from './lib/logger'
 import { importOhlcvCsv, importTokensCsv } from './market-data/csv-import'
 import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
-import { startReconciler } from './payments/reconciler'
+import { abandonedAfterMs, startReconciler } from './payments/reconciler'
 import { createServices } from './services'
 
 export interface RunningNode {
@@ -29,6 +29,7 @@ export interface RunningNode {
  * Returns a handle whose `stop()` closes everything it started, anvil included.
  */
 export async function startNode(config: Config): Promise<RunningNode> {
+  const startedAt = Date.now()
   const logger = createLogger(config.logLevel)
   logger.debug('config', describeConfig(config))
   let anvil: AnvilInstance | undefined
@@ -80,9 +81,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
       facilitator: services.facilitator,
       network: services.network,
       limiter: services.limiter,
+      idempotency: services.idempotency,
       logger,
+      startedAt,
+      abandonedAfterMs: abandonedAfterMs(config.maxTimeoutSeconds),
     },
     config.reconcileIntervalMs,
+    [() => services.paid.outbox.flush()],
   )
   const stopScheduler =
     config.marketData.refreshMinutes > 0
