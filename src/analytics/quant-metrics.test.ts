@@ -19,11 +19,12 @@ function quantile7(values: readonly number[], p: number): number {
 }
 
 describe('computeQuantMetrics: closed forms', () => {
-  it('constant daily return r: CAGR = (1+r)^365 − 1, zero volatility and drawdown', () => {
+  it('constant daily return r over more than a year: CAGR = (1+r)^365 − 1, zero volatility and drawdown', () => {
     const r = 0.002
-    const m = computeQuantMetrics(fromReturns('A', Array(100).fill(r)), { days: 'all' })!
-    expect(m.observations).toBe(100)
-    expect(m.totalReturn).toBeCloseTo((1 + r) ** 100 - 1, 12)
+    const m = computeQuantMetrics(fromReturns('A', Array(400).fill(r)), { days: 'all' })!
+    expect(m.observations).toBe(400)
+    expect(m.totalReturn).toBeCloseTo((1 + r) ** 400 - 1, 12)
+    expect(m.cagrAnnualised).toBe(true)
     expect(m.cagr / ((1 + r) ** 365 - 1)).toBeCloseTo(1, 12)
     expect(m.volatility).toBeLessThan(1e-12)
     expect(m.maxDrawdown).toBe(0)
@@ -38,6 +39,30 @@ describe('computeQuantMetrics: closed forms', () => {
     const m = computeQuantMetrics(fromReturns('A', randomReturns(500, 7)))!
     expect(m.observations).toBe(365)
     expect(m.cagr).toBeCloseTo(m.totalReturn, 12)
+  })
+
+  it('a window shorter than a year reports its period return as CAGR (never annualised)', () => {
+    // 100 → 96 → 94 over 2 days: annualising would give 0.94^(365/2) − 1 ≈ −0.99999.
+    const m = computeQuantMetrics(candlesFromCloses('A', [100, 96, 94]), { days: 2 })!
+    expect(m.totalReturn).toBeCloseTo(-0.06, 15)
+    expect(m.cagr).toBe(m.totalReturn)
+    expect(m.cagrAnnualised).toBe(false)
+    // Calmar then uses the same period return: −0.06 / 0.06.
+    expect(m.maxDrawdown).toBeCloseTo(-0.06, 15)
+    expect(m.calmar).toBeCloseTo(-1, 12)
+  })
+
+  it('annualises from 365 calendar days on: 364 days is a period return, 366 days compounds', () => {
+    const candles = fromReturns('A', Array(400).fill(0.001))
+    const short = computeQuantMetrics(candles, { days: 364 })!
+    expect(short.cagrAnnualised).toBe(false)
+    expect(short.cagr).toBe(short.totalReturn)
+    const long = computeQuantMetrics(candles, { days: 366 })!
+    expect(long.cagrAnnualised).toBe(true)
+    expect(long.cagr).toBeCloseTo(1.001 ** 365 - 1, 12)
+    // A young asset's `all` window is as long as its history, so it is not annualised either.
+    const young = computeQuantMetrics(fromReturns('B', Array(100).fill(0.001)), { days: 'all' })!
+    expect(young.cagr).toBe(young.totalReturn)
   })
 
   it('alternating +2r / −r: mean, volatility, Sharpe, Sortino and total return', () => {

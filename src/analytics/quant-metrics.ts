@@ -40,8 +40,13 @@ export interface QuantMetrics {
   /** Number of daily returns used. */
   observations: number
   totalReturn: number
-  /** (1 + totalReturn)^(365 / calendarDays) − 1. */
+  /**
+   * (1 + totalReturn)^(365 / calendarDays) − 1 for windows of at least a year; for shorter windows the period
+   * return itself (= totalReturn), since annualising a few days' return extrapolates noise.
+   */
   cagr: number
+  /** Whether `cagr` is annualised (the window spans at least 365 calendar days). */
+  cagrAnnualised: boolean
   meanDailyReturn: number
   /** Sample standard deviation of daily returns. */
   dailyVolatility: number
@@ -51,6 +56,7 @@ export interface QuantMetrics {
   sortino: number | null
   /** Worst peak-to-trough decline of the close path, <= 0. */
   maxDrawdown: number
+  /** cagr / |maxDrawdown|: below a year, the period return over the drawdown (see `cagrAnnualised`). */
   calmar: number | null
   /** 1-day historical VaR as a return (negative = loss) at `tailProbability`. */
   valueAtRisk: number
@@ -66,6 +72,18 @@ export interface QuantMetrics {
   tailRatio: number | null
   /** Sum of positive returns / |sum of negative returns|. */
   profitFactor: number | null
+}
+
+/**
+ * Compound annual growth rate of a window spanning `calendarDays`, annualised only from one year on (GIPS: returns
+ * for periods under a year are not annualised). Below a year it is the period return.
+ */
+export function compoundAnnualGrowth(
+  totalReturn: number,
+  calendarDays: number,
+): { cagr: number; annualised: boolean } {
+  if (calendarDays < DAYS_PER_YEAR) return { cagr: totalReturn, annualised: false }
+  return { cagr: (1 + totalReturn) ** (DAYS_PER_YEAR / calendarDays) - 1, annualised: true }
 }
 
 /** Worst decline from a running peak, as a fraction (<= 0); 0 for a path that never falls. */
@@ -125,8 +143,7 @@ export function computeQuantMetrics(
   const n = values.length
 
   const totalReturn = last.close / first.close - 1
-  const span = daysBetween(first.time, last.time)
-  const cagr = (1 + totalReturn) ** (DAYS_PER_YEAR / span) - 1
+  const { cagr, annualised } = compoundAnnualGrowth(totalReturn, daysBetween(first.time, last.time))
   const meanDaily = mean(values)
   const dailyVolatility = sampleStandardDeviation(values)
   const annualiser = Math.sqrt(DAYS_PER_YEAR)
@@ -156,6 +173,7 @@ export function computeQuantMetrics(
     observations: n,
     totalReturn,
     cagr,
+    cagrAnnualised: annualised,
     meanDailyReturn: meanDaily,
     dailyVolatility,
     volatility: dailyVolatility * annualiser,

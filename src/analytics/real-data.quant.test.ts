@@ -111,6 +111,20 @@ describe.runIf(existsSync(OHLCV) && existsSync(TOKENS))('quant analytics on the 
     expect(computeQuantMetrics(candles.BTC!, { benchmark: candles.BTC })!.beta).toBeCloseTo(1, 12)
   })
 
+  it('CAGR is annualised only over a year or more: ETH at days=2 reports its 2-day return', () => {
+    const short = computeQuantMetrics(candles.ETH!, { days: 2 })!
+    expect(short.cagrAnnualised).toBe(false)
+    expect(short.cagr).toBe(short.totalReturn)
+    expect(short.calmar).toBeCloseTo(short.totalReturn / Math.abs(short.maxDrawdown), 12)
+    const year = computeQuantMetrics(candles.ETH!, { days: 365 })!
+    expect(year.cagrAnnualised).toBe(true)
+    expect(year.cagr).toBeCloseTo(year.totalReturn, 12)
+    // HYPE (listed 2025-05-30) has under a year of history: its all-history CAGR is its period return.
+    const hype = computeQuantMetrics(candles.HYPE!, { days: 'all' })!
+    expect(hype.cagrAnnualised).toBe(false)
+    expect(hype.cagr).toBe(hype.totalReturn)
+  })
+
   it('correlation: self = 1, |r| <= 1, sorted, symmetric, every asset accounted for', () => {
     const index = timed('buildReturnIndex', timings, () => buildReturnIndex(candles))
     const results = timed('correlateAsset×81 (365d)', timings, () =>

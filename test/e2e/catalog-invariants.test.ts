@@ -91,8 +91,24 @@ describe.runIf(REAL)('quant endpoint invariants on the real dataset', () => {
         expect(row.DAILY_CONDITIONAL_VALUE_AT_RISK as number).toBeLessThanOrEqual(
           row.DAILY_VALUE_AT_RISK as number,
         )
+        // Under a year of history (HYPE) the CAGR is the period return, not an annualised extrapolation.
+        if (row.CAGR_ANNUALISED === false) expect(row.CAGR).toBe(row.TOTAL_RETURN)
       }
     }
+  })
+
+  it('quantmetrics over 2 days: CAGR is the 2-day return and CALMAR divides it by the drawdown', async () => {
+    const { data } = await get(ctx, '/v1/quantmetrics?symbol=ETH&days=2')
+    const row = data[0]!
+    expect(row.OBSERVATIONS).toBe(2)
+    expect(row.CAGR_ANNUALISED).toBe(false)
+    expect(row.CAGR).toBe(row.TOTAL_RETURN)
+    // Annualised, ETH's 2-day loss of 6.4% read as −99.9994% a year and a Calmar of −15.7.
+    expect(row.CAGR as number).toBeGreaterThan(-0.2)
+    expect(row.CALMAR as number).toBeCloseTo(
+      (row.TOTAL_RETURN as number) / Math.abs(row.MAX_DRAWDOWN as number),
+      12,
+    )
   })
 
   it('market metrics: every day has a regime in the allowed set, and it exists once 200 days do', async () => {
