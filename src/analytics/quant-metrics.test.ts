@@ -118,10 +118,43 @@ describe('computeQuantMetrics: closed forms', () => {
 
   it('VaR matches an independent quantile implementation', () => {
     const returns = randomReturns(300, 5, 0.08)
-    const { valueAtRisk, conditionalValueAtRisk } = historicalVaR(returns, 0.05)
-    expect(valueAtRisk).toBeCloseTo(quantile7(returns, 0.05), 14)
-    const tail = returns.filter((r) => r <= valueAtRisk)
-    expect(conditionalValueAtRisk).toBeCloseTo(tail.reduce((a, b) => a + b, 0) / tail.length, 14)
+    expect(historicalVaR(returns, 0.05).valueAtRisk).toBeCloseTo(quantile7(returns, 0.05), 14)
+  })
+
+  it('CVaR is the expected shortfall of exactly the worst 5%: the boundary day counts with its fraction', () => {
+    // 30 returns −0.015 … +0.014: the worst 5% is 1.5 observations, so ES = (x₀ + 0.5·x₁) / 1.5.
+    const values = Array.from({ length: 30 }, (_, i) => (i - 15) / 1000)
+    const { valueAtRisk, conditionalValueAtRisk } = historicalVaR(values, 0.05)
+    expect(conditionalValueAtRisk).toBeCloseTo((-0.015 + 0.5 * -0.014) / 1.5, 15)
+    // Not the mean of the returns at or below the interpolated VaR (−0.01355): that is (x₀ + x₁) / 2.
+    expect(valueAtRisk).toBeCloseTo(-0.01355, 15)
+    expect(conditionalValueAtRisk).not.toBeCloseTo(-0.0145, 6)
+  })
+
+  it.each([
+    [365, 0.05],
+    [300, 0.05],
+    [90, 0.01],
+    [250, 0.1],
+  ])('CVaR over %i returns at p = %f equals the integral of the empirical quantile function', (n, p) => {
+    // Independent form: ES_p = (1/p) ∫₀ᵖ Q(u) du with the step quantile Q(u) = x_(⌈n·u⌉), integrated numerically.
+    const returns = randomReturns(n, n, 0.06)
+    const sorted = [...returns].sort((a, b) => a - b)
+    const steps = 400_000
+    let integral = 0
+    for (let s = 0; s < steps; s++) {
+      const u = ((s + 0.5) / steps) * p
+      integral += sorted[Math.ceil(n * u) - 1]!
+    }
+    const expected = integral / steps
+    const { conditionalValueAtRisk, valueAtRisk } = historicalVaR(returns, p)
+    expect(conditionalValueAtRisk).toBeCloseTo(expected, 6)
+    expect(conditionalValueAtRisk).toBeLessThanOrEqual(valueAtRisk)
+  })
+
+  it('rejects a tail probability outside (0, 1)', () => {
+    expect(() => historicalVaR([0.1, -0.1, 0.2], 0)).toThrow(RangeError)
+    expect(() => historicalVaR([0.1, -0.1, 0.2], 1)).toThrow(RangeError)
   })
 
   it('beta of an asset whose returns are exactly 2× BTC is 2; BTC to itself is 1', () => {

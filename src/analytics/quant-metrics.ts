@@ -60,7 +60,7 @@ export interface QuantMetrics {
   calmar: number | null
   /** 1-day historical VaR as a return (negative = loss) at `tailProbability`. */
   valueAtRisk: number
-  /** Mean of the returns at or below valueAtRisk; <= valueAtRisk. */
+  /** Expected shortfall: mean of the worst `tailProbability` share of returns (fractional boundary); <= valueAtRisk. */
   conditionalValueAtRisk: number
   tailProbability: number
   beta: number | null
@@ -104,15 +104,34 @@ export function downsideDeviation(returns: readonly number[]): number {
   return Math.sqrt(acc / returns.length)
 }
 
-/** Historical VaR (tail quantile, linear interpolation) and CVaR (mean of returns at or below it). */
+/**
+ * Expected shortfall: the mean of exactly the worst `tailProbability` share of the returns. With k = p·n
+ * observations in the tail, the ⌊k⌋ worst count fully and the next one with weight k − ⌊k⌋ (Acerbi & Tasche 2002),
+ * so the tail is the same size whatever the spacing of the returns around the VaR.
+ */
+export function expectedShortfall(returns: readonly number[], tailProbability: number): number {
+  const sorted = [...returns].sort((a, b) => a - b)
+  const k = tailProbability * sorted.length
+  const whole = Math.min(Math.floor(k), sorted.length)
+  let total = 0
+  for (let i = 0; i < whole; i++) total += sorted[i]!
+  const fraction = k - whole
+  if (fraction > 0 && whole < sorted.length) total += fraction * sorted[whole]!
+  return total / k
+}
+
+/** Historical VaR (tail quantile, linear interpolation) and CVaR (expected shortfall of the same tail share). */
 export function historicalVaR(
   returns: readonly number[],
   tailProbability = 0.05,
 ): { valueAtRisk: number; conditionalValueAtRisk: number } {
-  const valueAtRisk = quantile(returns, tailProbability)
-  // The interpolated quantile is >= the order statistic below it, so the tail is never empty.
-  const tail = returns.filter((r) => r <= valueAtRisk)
-  return { valueAtRisk, conditionalValueAtRisk: mean(tail) }
+  if (!(tailProbability > 0 && tailProbability < 1)) {
+    throw new RangeError(`tailProbability must be in (0, 1), got ${tailProbability}`)
+  }
+  return {
+    valueAtRisk: quantile(returns, tailProbability),
+    conditionalValueAtRisk: expectedShortfall(returns, tailProbability),
+  }
 }
 
 /** cov(asset, benchmark) / var(benchmark) on paired returns; null when undefined. */

@@ -80,7 +80,8 @@ export const quantmetricsEndpoint = defineEndpoint({
     '2–3650, or days=all) ending at its last bar, from simple daily returns annualised over 365 days with a 0% ' +
     'risk-free rate: TOTAL_RETURN, CAGR (annualised only for windows of 365 days or more; below that it is ' +
     'the period return and CAGR_ANNUALISED is false), VOLATILITY, DAILY_RETURN_AVG/STD, SHARPE, SORTINO, ' +
-    'MAX_DRAWDOWN (≤ 0), CALMAR (CAGR / |MAX_DRAWDOWN|), 95% 1-day historical DAILY_VALUE_AT_RISK and DAILY_CONDITIONAL_VALUE_AT_RISK (returns, a loss is ' +
+    'MAX_DRAWDOWN (≤ 0), CALMAR (CAGR / |MAX_DRAWDOWN|), 95% 1-day historical DAILY_VALUE_AT_RISK and ' +
+    'DAILY_CONDITIONAL_VALUE_AT_RISK (the expected shortfall of exactly the worst 5% of days; returns, a loss is ' +
     'negative), BETA to BTC, SKEW, KURTOSIS (excess), TAIL_RATIO, PROFIT_FACTOR. Fractions, not percent; null ' +
     'where undefined. Assets with fewer than 2 returns in the window are left out of data and named in the ' +
     'message (200, possibly with empty data).',
