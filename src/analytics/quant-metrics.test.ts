@@ -92,6 +92,22 @@ describe('computeQuantMetrics: closed forms', () => {
     expect(withRf.volatility).toBe(base.volatility)
   })
 
+  it('Sortino with a risk-free rate measures the downside below that same rate', () => {
+    // Small returns around the daily rate, so the target matters: returns in (0, rf_d) fall short of it.
+    const returns = randomReturns(400, 13, 0.0004, 0.0001)
+    const candles = fromReturns('A', returns)
+    const rfDaily = 1.05 ** (1 / 365) - 1
+    const m = computeQuantMetrics(candles, { riskFreeRate: 0.05 })!
+    const r = computeReturnsBack(returns).slice(-365)
+    const excess = r.reduce((a, b) => a + b, 0) / r.length - rfDaily
+    const downside = Math.sqrt(r.reduce((a, x) => a + Math.min(x - rfDaily, 0) ** 2, 0) / r.length)
+    expect(m.sortino).toBeCloseTo((excess / downside) * Math.sqrt(365), 10)
+    // With target 0 instead the figure differs (it ignored the days that beat 0 but not the rate).
+    const zeroTarget = Math.sqrt(r.reduce((a, x) => a + Math.min(x, 0) ** 2, 0) / r.length)
+    expect(Math.abs(m.sortino! - (excess / zeroTarget) * Math.sqrt(365))).toBeGreaterThan(0.1)
+    expect(downsideDeviation([0.01, 0.03], 0.02)).toBeCloseTo(0.01 / Math.SQRT2, 15)
+  })
+
   it('max drawdown of a known path', () => {
     expect(maxDrawdown([100, 120, 90, 110, 60, 130, 100])).toBeCloseTo(-0.5, 15)
     expect(maxDrawdown([1, 2, 3])).toBe(0)

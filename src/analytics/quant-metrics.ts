@@ -97,10 +97,10 @@ export function maxDrawdown(closes: readonly number[]): number {
   return worst
 }
 
-/** √(mean(min(r, 0)²)) over ALL observations (Sortino & Price), target return 0. */
-export function downsideDeviation(returns: readonly number[]): number {
+/** √(mean(min(r − target, 0)²)) over ALL observations (Sortino & Price); target = the minimum acceptable return. */
+export function downsideDeviation(returns: readonly number[], target = 0): number {
   let acc = 0
-  for (const r of returns) if (r < 0) acc += r * r
+  for (const r of returns) if (r < target) acc += (r - target) ** 2
   return Math.sqrt(acc / returns.length)
 }
 
@@ -168,7 +168,8 @@ export function computeQuantMetrics(
   const annualiser = Math.sqrt(DAYS_PER_YEAR)
   const dailyRiskFree = (1 + riskFreeRate) ** (1 / DAYS_PER_YEAR) - 1
   const excess = meanDaily - dailyRiskFree
-  const downside = downsideDeviation(values)
+  // Sortino's target is the same daily risk-free rate the numerator subtracts (0 by default).
+  const downside = downsideDeviation(values, dailyRiskFree)
   const drawdown = maxDrawdown(window.map((c) => c.close))
   const { valueAtRisk, conditionalValueAtRisk } = historicalVaR(values, tailProbability)
 
