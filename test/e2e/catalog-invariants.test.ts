@@ -128,6 +128,20 @@ describe.runIf(REAL)('quant endpoint invariants on the real dataset', () => {
     expect(rows.slice(200).every((r) => r.REGIME !== null)).toBe(true)
   })
 
+  it('token report: TECHNICAL carries the latest trading signal and trader grade of the same day', async () => {
+    const report = (await get(ctx, '/v1/token-report?symbol=ETH')).data[0] as Record<string, Row>
+    const [signal] = (await get(ctx, '/v1/trading-signals?symbol=ETH')).data
+    const [grade] = (await get(ctx, '/v1/trader-grades?symbol=ETH')).data
+    expect(signal!.DATE).toBe(report.DATE)
+    expect(grade!.DATE).toBe(report.DATE)
+    expect(report.TECHNICAL).toMatchObject({
+      TRADING_SIGNAL: signal!.TRADING_SIGNAL,
+      LAST_SIGNAL_CHANGE: signal!.SIGNAL_SINCE,
+    })
+    expect(report.TECHNICAL!.TRADER_GRADE as number).toBeCloseTo(grade!.TRADER_GRADE as number, 2)
+    expect(report.TECHNICAL!.SUMMARY).toMatch(/^ETH's latest trading signal is (bullish|neutral|bearish)/)
+  })
+
   it('price prediction: bear <= base <= moon in every scenario', async () => {
     const { data } = await get(ctx, `/v1/price-prediction?symbol=BTC,ETH,SOL,DOGE`)
     for (const row of data) {
@@ -185,6 +199,8 @@ describe('assets with too little history: 200, left out of data, named in the me
     expect(report.RISK!.METRICS).toBeNull()
     expect(report.RISK!.SUMMARY).toMatch(/not enough history/)
     expect(report.SCENARIO!.BASE_CASE).toEqual([])
+    // One bar is far inside the 50-bar warm-up of the signal and the grade.
+    expect(report.TECHNICAL).toBeNull()
   })
 
   it('a sector index of a symbol without a cap does not exist; asking for it is a 404 naming the parameter', async () => {

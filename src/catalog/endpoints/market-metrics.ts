@@ -32,8 +32,8 @@ export const marketMetricsEndpoint = defineEndpoint({
   description:
     'One row per UTC day over the tracked universe: TOTAL_CRYPTO_MCAP (sum of the market caps we track, not the ' +
     'whole crypto market), breadth (ADVANCING_SHARE, ABOVE_SMA50_SHARE), BULLISH_SIGNAL_SHARE (share of assets ' +
-    'with a bullish signal; until trading signals are wired in this is the price-above-50-day-SMA proxy, so it ' +
-    'equals ABOVE_SMA50_SHARE), and REGIME bull/bear/neutral with MARKET_SIGNAL 1/-1/0 and LAST_MARKET_SIGNAL ' +
+    'flagged bullish by the price-above-50-day-SMA proxy, so it equals ABOVE_SMA50_SHARE; meta.signalSource ' +
+    'names the source), and REGIME bull/bear/neutral with MARKET_SIGNAL 1/-1/0 and LAST_MARKET_SIGNAL ' +
     '(last non-zero). REGIME is null until 200 days of totals exist. Optional startDate/endDate (YYYY-MM-DD); ' +
     'newest `limit` days per page, ascending. A range with no data gives 200 with empty data and a message.',
   input: z.object({ ...DateRange, limit: Limit, page: Page }).refine(dateOrderOk, {
