@@ -142,6 +142,37 @@ describe.runIf(REAL)('quant endpoint invariants on the real dataset', () => {
     expect(report.TECHNICAL!.SUMMARY).toMatch(/^ETH's latest trading signal is (bullish|neutral|bearish)/)
   })
 
+  it.each([
+    ['GMX', '2025-04-30'],
+    ['SUSHI', '2026-02-28'],
+  ])(
+    '%s, whose market cap estimate stops on %s: report and prediction priced on the last close',
+    async (symbol, supplyDate) => {
+      const [last] = (await get(ctx, `/v1/price?symbol=${symbol}`)).data
+      const report = (await get(ctx, `/v1/token-report?symbol=${symbol}`)).data[0] as Record<string, Row>
+      const [prediction] = (await get(ctx, `/v1/price-prediction?symbol=${symbol}`)).data
+      expect(report.DATE).toBe(last!.DATE)
+      expect(report.OVERVIEW!.PRICE).toBe(last!.CURRENT_PRICE)
+      expect(prediction).toMatchObject({
+        DATE: last!.DATE,
+        CURRENT_PRICE: last!.CURRENT_PRICE,
+        CURRENT_MARKET_CAP: null,
+        SUPPLY_DATE: supplyDate,
+      })
+      expect(report.SCENARIO).toMatchObject({ DATE: last!.DATE, SUPPLY_DATE: supplyDate })
+      const price = last!.CURRENT_PRICE as number
+      for (const c of report.SCENARIO!.BASE_CASE as Row[]) {
+        expect(c.PREDICTED_ROI as number).toBeCloseTo((c.PREDICTED_PRICE as number) / price - 1, 12)
+      }
+      for (const s of prediction!.PRICE_PREDICTION as Row[]) {
+        expect(s.PREDICTED_ROI_BASE as number).toBeCloseTo((s.PREDICTED_PRICE_BASE as number) / price - 1, 12)
+      }
+      const today = `$${price < 1 ? price.toPrecision(4) : price.toFixed(2)} today.`
+      expect(report.SCENARIO!.SUMMARY).toContain(`against ${today}`)
+      expect(report.SCENARIO!.SUMMARY).toContain(`market cap estimate stops on ${supplyDate}`)
+    },
+  )
+
   it('price prediction: bear <= base <= moon in every scenario', async () => {
     const { data } = await get(ctx, `/v1/price-prediction?symbol=BTC,ETH,SOL,DOGE`)
     for (const row of data) {

@@ -43,11 +43,14 @@ const ReportItem = z.object({
   }),
   CORRELATION: z.object({
     DAYS: z.number().int().nullable(),
+    DATE: z.string().nullable(),
     MOST_CORRELATED: z.array(Correlated),
     LEAST_CORRELATED: z.array(Correlated),
     SUMMARY: z.string(),
   }),
   SCENARIO: z.object({
+    DATE: z.string().nullable(),
+    SUPPLY_DATE: z.string().nullable(),
     BASE_SHARE: z.number().nullable(),
     BASE_CASE: z.array(
       z.object({ TOTAL_MARKET_CAP: z.number(), PREDICTED_PRICE: z.number(), PREDICTED_ROI: z.number() }),
@@ -90,7 +93,9 @@ export const tokenReportEndpoint = defineEndpoint({
     'generated SUMMARY sentence (fixed templates, no AI model): OVERVIEW (price, market cap, cap rank), ' +
     'PERFORMANCE (7/30/90/365-day returns), RISK (the /v1/quantmetrics metrics over 365 days, beta to BTC), ' +
     'CORRELATION (3 most and 3 least correlated assets over 90 days), SCENARIO (base-case prices at $8T–$31T ' +
-    'total market, as /v1/price-prediction), TECHNICAL (the latest /v1/trading-signals signal with the day it ' +
+    'total market, as /v1/price-prediction, with PREDICTED_ROI against the close on DATE; SUPPLY_DATE is the last ' +
+    'day with a market cap estimate, where supply and share history end, and the SUMMARY says so when it is ' +
+    'earlier), TECHNICAL (the latest /v1/trading-signals signal with the day it ' +
     'last changed and the /v1/trader-grades grade, as of DATE; null under 50 daily bars), and a joined SUMMARY. Numbers are ' +
     'fractions at full precision; only the prose is rounded. Sections lacking history say so in their SUMMARY ' +
     'and carry null or empty values (200).',
@@ -148,11 +153,14 @@ export const tokenReportEndpoint = defineEndpoint({
           },
           CORRELATION: {
             DAYS: correlation.days,
+            DATE: correlation.date,
             MOST_CORRELATED: correlated(correlation.mostCorrelated),
             LEAST_CORRELATED: correlated(correlation.leastCorrelated),
             SUMMARY: correlation.summary,
           },
           SCENARIO: {
+            DATE: scenario.date,
+            SUPPLY_DATE: scenario.supplyDate,
             BASE_SHARE: scenario.baseShare,
             BASE_CASE: scenario.baseCase.map((c) => ({
               TOTAL_MARKET_CAP: c.totalMarketCap,
