@@ -173,6 +173,15 @@ describe.runIf(REAL)('quant endpoint invariants on the real dataset', () => {
     },
   )
 
+  it('top market caps: one date for every row; GMX and SUSHI, without a cap that day, named instead of ranked', async () => {
+    const body = await get(ctx, '/v1/top-market-cap-tokens?top_k=100')
+    expect(new Set(body.data.map((r) => r.DATE))).toEqual(new Set(['2026-03-18']))
+    expect(body.data).toHaveLength(79)
+    expect(body.meta.withoutMarketCap).toEqual(['GMX', 'SUSHI'])
+    const sectorDefi = (await get(ctx, '/v1/indices?index=sector-defi')).data[0]!
+    expect(sectorDefi).toMatchObject({ COINS: 18, MARKET_CAP_COINS: 17 })
+  })
+
   it('price prediction: bear <= base <= moon in every scenario', async () => {
     const { data } = await get(ctx, `/v1/price-prediction?symbol=BTC,ETH,SOL,DOGE`)
     for (const row of data) {
