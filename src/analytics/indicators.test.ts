@@ -1,5 +1,5 @@
 import * as ti from 'technicalindicators'
-import { BollingerBands } from 'trading-signals'
+import { BollingerBands, EMA } from 'trading-signals'
 import { describe, expect, it } from 'vitest'
 import { barsFromCloses, linearPath, randomWalk } from '../../test/helpers/technical-builders'
 import { atr, bollinger, ema, macd, rsi, sma, swingPivots } from './indicators'
@@ -38,6 +38,11 @@ describe('closed-form values', () => {
   it('SMA equals the hand-computed window mean', () => {
     const values = [1, 2, 3, 4, 5, 6, 7]
     expect(sma(values, 3)).toEqual([null, null, 2, 3, 4, 5, 6])
+  })
+
+  it('EMA starts at the SMA of the first n values', () => {
+    expect(ema([1, 2, 3, 4, 5, 6], 3)).toEqual([null, null, 2, 3, 4, 5])
+    expect(ema(closes, 10)[9]).toBeCloseTo(sma(closes, 10)[9]!, 12)
   })
 
   it('EMA of a constant is that constant', () => {
@@ -105,14 +110,27 @@ describe('cross-check against technicalindicators (independent implementation)',
     })
   })
 
-  it('EMA matches after the seed has decayed (theirs seeds with an SMA, ours with the first value)', () => {
-    const ours = defined(ema(closes, 20))
-    const theirs = ti.EMA.calculate({ period: 20, values: closes })
-    expect(ours).toHaveLength(theirs.length)
-    // The seed gap shrinks by (1 − α) per bar: after 200 bars it is below 1e-8 of the price.
-    for (let i = 200; i < ours.length; i++) expect(rel(ours[i]!, theirs[i]!)).toBeLessThan(1e-8)
-    // ...but early values really differ, which is why the comparison starts late.
-    expect(rel(ours[0]!, theirs[0]!)).toBeGreaterThan(1e-6)
+  it.each([5, 12, 20, 26, 50])(
+    'EMA(%i) matches from its first value (both seeded with the SMA of the first n)',
+    (n) => {
+      const ours = defined(ema(closes, n))
+      const theirs = ti.EMA.calculate({ period: n, values: closes })
+      expect(ours).toHaveLength(theirs.length)
+      ours.forEach((v, i) => {
+        expect(rel(v, theirs[i]!)).toBeLessThan(1e-12)
+      })
+    },
+  )
+
+  it("differs from trading-signals' first-value-seeded EMA until that seed decays by (1 − α) per bar", () => {
+    // What the library alone gives (e_0 = x_0), and why we seed with the SMA instead.
+    const lib = new EMA(20)
+    const firstValueSeeded = closes.map((c) => lib.add(c))
+    const ours = ema(closes, 20)
+    expect(rel(firstValueSeeded[19]!, ours[19]!)).toBeGreaterThan(1e-3)
+    // (19/21)^k: below 1e-8 relative after about 9 × (n + 1) bars.
+    for (let i = 19 + 190; i < closes.length; i++)
+      expect(rel(firstValueSeeded[i]!, ours[i]!)).toBeLessThan(1e-8)
   })
 
   it('RSI matches from the first value (both SMA-seeded Wilder); theirs is rounded to 2 decimals', () => {
@@ -138,7 +156,7 @@ describe('cross-check against technicalindicators (independent implementation)',
     for (let i = 300; i < theirs.length; i++) expect(rel(ours[i + offset]!, theirs[i]!)).toBeLessThan(1e-8)
   })
 
-  it('MACD(12, 26, 9) converges after the EMA seeds decay', () => {
+  it('MACD(12, 26, 9) matches from its first value (SMA-seeded EMAs and signal)', () => {
     const ours = macd(closes)
     const theirs = ti.MACD.calculate({
       values: closes,
@@ -148,14 +166,16 @@ describe('cross-check against technicalindicators (independent implementation)',
       SimpleMAOscillator: false,
       SimpleMASignal: false,
     })
+    // Theirs starts at index 25 with the signal undefined for its first 8 values; ours starts at 33.
     const offset = ours.length - theirs.length
-    for (let i = 300; i < theirs.length; i++) {
+    expect(offset).toBe(25)
+    for (let i = 8; i < theirs.length; i++) {
       const o = ours[i + offset]!
       const t = theirs[i]!
       const scale = closes[i + offset]!
-      expect(Math.abs(o.macd - t.MACD!) / scale).toBeLessThan(1e-8)
-      expect(Math.abs(o.signal - t.signal!) / scale).toBeLessThan(1e-8)
-      expect(Math.abs(o.histogram - t.histogram!) / scale).toBeLessThan(1e-8)
+      expect(Math.abs(o.macd - t.MACD!) / scale).toBeLessThan(1e-12)
+      expect(Math.abs(o.signal - t.signal!) / scale).toBeLessThan(1e-12)
+      expect(Math.abs(o.histogram - t.histogram!) / scale).toBeLessThan(1e-12)
     }
   })
 

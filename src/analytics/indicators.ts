@@ -3,10 +3,10 @@
  * belongs to input[i], and is null until the indicator is warmed up. Every technical module shares these so that
  * warm-up rules and seeding are the same everywhere (docs/methodology.md §T1).
  *
- * Seeding differs from other libraries: trading-signals' EMA starts at the first price (not at an SMA of the
- * first `period` prices), so early EMA/MACD values differ from e.g. technicalindicators until the seed decays.
+ * EMAs (and so MACD) are seeded with the SMA of the first `period` values, the TA-Lib / technicalindicators
+ * convention; trading-signals' own EMA starts at the first price, so we hand it that SMA as its first input.
  */
-import { ATR, EMA, MACD, RSI, SMA, SwingHigh, SwingLow } from 'trading-signals'
+import { ATR, EMA, RSI, SMA, SwingHigh, SwingLow } from 'trading-signals'
 
 export type Series = (number | null)[]
 
@@ -44,14 +44,21 @@ function assertPeriod(period: number): void {
     throw new RangeError(`period must be a positive integer, got ${period}`)
 }
 
-/** Exponential moving average, alpha = 2 / (period + 1), seeded with the first value; null for the first period − 1 bars. */
+/**
+ * Exponential moving average, alpha = 2 / (period + 1), seeded with the SMA of the first `period` values:
+ * out[period − 1] is that SMA, then e_t = α·x_t + (1 − α)·e_{t−1}; null for the first period − 1 bars.
+ */
 export function ema(values: readonly number[], period: number): Series {
   assertPeriod(period)
+  const seed = new SMA(period)
+  // trading-signals' EMA takes its first input as e_0, so the SMA seed goes in first.
   const ind = new EMA(period)
-  // The library's EMA is stable after `period` inputs; checking the index avoids its throw-based isStable.
   return values.map((v, i) => {
-    const r = ind.add(v)
-    return i >= period - 1 ? r : null
+    if (i < period - 1) {
+      seed.add(v)
+      return null
+    }
+    return ind.add(i === period - 1 ? seed.add(v)! : v)
   })
 }
 
@@ -70,18 +77,22 @@ export function rsi(values: readonly number[], period = 14): Series {
 }
 
 /**
- * MACD = EMA(fast) − EMA(slow), signal = EMA(signal) of MACD, histogram = MACD − signal. Null until
- * slow + signal − 1 bars, the first bar at which the signal EMA has seen `signal` MACD values.
+ * MACD = EMA(fast) − EMA(slow) from bar slow − 1, signal = EMA(signal) of the MACD line (both SMA-seeded, as
+ * {@link ema}), histogram = MACD − signal. Null until bar slow + signal − 2, the first with a seeded signal.
  */
 export function macd(values: readonly number[], options: MacdOptions = {}): (MacdPoint | null)[] {
   const { fast = 12, slow = 26, signal = 9 } = options
   for (const p of [fast, slow, signal]) assertPeriod(p)
   if (fast >= slow) throw new RangeError(`fast period (${fast}) must be shorter than slow (${slow})`)
-  const ind = new MACD(new EMA(fast), new EMA(slow), new EMA(signal))
-  const firstIndex = slow + signal - 2
-  return values.map((v, i) => {
-    const r = ind.add(v)
-    return r !== null && i >= firstIndex ? r : null
+  const fastEma = ema(values, fast)
+  const slowEma = ema(values, slow)
+  const line = values.slice(slow - 1).map((_, j) => fastEma[j + slow - 1]! - slowEma[j + slow - 1]!)
+  const signalEma = ema(line, signal)
+  return values.map((_, i) => {
+    const s = signalEma[i - (slow - 1)]
+    if (s == null) return null
+    const m = line[i - (slow - 1)]!
+    return { macd: m, signal: s, histogram: m - s }
   })
 }
 

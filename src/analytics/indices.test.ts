@@ -112,6 +112,17 @@ describe('computeIndex: rebalancing rules', () => {
     expect(index.levels.map((l) => l.level)).toEqual([1000, 1500, 2500])
   })
 
+  it('a holding that stopped trading keeps its carried close with that close’s date, and no cap from another day', () => {
+    const start = '2024-01-10'
+    const a = candlesFromCloses('A', [10, 20, 30], { start, supply: 1 })
+    const b = candlesFromCloses('B', [10, 15], { start, supply: 1 })
+    const index = computeIndex(ALL, { A: a, B: b }, [])!
+    expect(index.endDate).toBe('2024-01-12')
+    const held = Object.fromEntries(index.holdings.map((h) => [h.symbol, h]))
+    expect(held.A).toMatchObject({ price: 30, priceDate: '2024-01-12', marketCap: 30 })
+    expect(held.B).toMatchObject({ price: 15, priceDate: '2024-01-11', marketCap: null })
+  })
+
   it('a category index holds only that category', () => {
     const universe = randomUniverse(10, 60)
     const tokens = tokensFor(universe, (i) => (i % 2 === 0 ? 'Layer 1' : 'DeFi'))

@@ -40,10 +40,12 @@ export interface IndexHolding {
   weight: number
   /** Weight set at the last rebalance; sums to 1. */
   rebalanceWeight: number
-  /** Latest known market cap (USD), null if none. */
+  /** Market cap (USD) on the index's end date; null if the asset has no cap estimate (or no bar) that day. */
   marketCap: number | null
-  /** Latest close. */
+  /** Latest close, carried forward when the asset has no bar on the end date. */
   price: number
+  /** Date of that close (earlier than the end date only when it was carried forward). */
+  priceDate: string
 }
 
 export interface IndexPerformance {
@@ -86,6 +88,7 @@ interface Holding {
   weight: number
   basePrice: number
   price: number
+  priceDate: string
 }
 
 const slug = (text: string): string =>
@@ -156,7 +159,13 @@ function select(
   eligible.sort((a, b) => b.cap - a.cap || (a.symbol < b.symbol ? -1 : 1))
   const chosen = definition.kind === 'top' ? eligible.slice(0, definition.size) : eligible
   const total = chosen.reduce((acc, e) => acc + e.cap, 0)
-  return chosen.map((e) => ({ symbol: e.symbol, weight: e.cap / total, basePrice: e.price, price: e.price }))
+  return chosen.map((e) => ({
+    symbol: e.symbol,
+    weight: e.cap / total,
+    basePrice: e.price,
+    price: e.price,
+    priceDate: date,
+  }))
 }
 
 /** Holdings' current values relative to the last rebalance: Σ w_i × price_i / basePrice_i. */
@@ -190,7 +199,10 @@ function runIndex(
     const date = calendar[i]!
     for (const h of holdings) {
       const bar = universe.bars.get(h.symbol)?.get(date)
-      if (bar && bar.close > 0) h.price = bar.close
+      if (bar && bar.close > 0) {
+        h.price = bar.close
+        h.priceDate = date
+      }
     }
     const level = rebalanceLevel * basketGrowth(holdings)
     levels.push({ time: date, level })
@@ -228,16 +240,17 @@ function currentHoldings(universe: IndexUniverse, holdings: readonly Holding[], 
   return holdings
     .map((h): IndexHolding => {
       const meta = universe.meta.get(h.symbol)
-      const candles = universe.candles[h.symbol] ?? []
-      const lastBar = lastOnOrBefore(candles, end)
+      // A cap from an earlier bar would be another day's cap next to today's weights.
+      const endBar = universe.bars.get(h.symbol)?.get(end)
       return {
         symbol: h.symbol,
         name: meta?.name ?? null,
         category: meta?.category ?? null,
         weight: (h.weight * h.price) / h.basePrice / growth,
         rebalanceWeight: h.weight,
-        marketCap: lastBar?.marketCap ?? null,
+        marketCap: endBar?.marketCap ?? null,
         price: h.price,
+        priceDate: h.priceDate,
       }
     })
     .sort((a, b) => b.weight - a.weight || (a.symbol < b.symbol ? -1 : 1))

@@ -110,6 +110,18 @@ describe('investorGrades', () => {
     expect(bySymbol.GOOD!.insufficientHistory).toBe(false)
   })
 
+  it('leaves out an asset without a bar on asOf: its metrics would end on another day', () => {
+    // STALE stopped trading 10 days before END, after a strong run.
+    const stale = asset('STALE', 6, 0.01, 1e9).slice(0, -10)
+    const withStale = investorGrades({ ...universe, STALE: stale })
+    expect(withStale.map((g) => g.symbol)).not.toContain('STALE')
+    // ...and does not move anyone else's percentiles.
+    expect(withStale).toEqual(grades)
+    // On a date it did trade, it is graded as usual.
+    const earlier = investorGrades({ ...universe, STALE: stale }, { asOf: stale.at(-1)!.time })
+    expect(earlier.find((g) => g.symbol === 'STALE')!.investorGrade).not.toBeNull()
+  })
+
   it('uses only data up to asOf', () => {
     const asOf = addDays(END, -100)
     const truncated = Object.fromEntries(

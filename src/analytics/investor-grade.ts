@@ -62,7 +62,7 @@ export type InvestorGradePercentiles = Record<ComponentKey, number | null>
 
 export interface InvestorGrade {
   symbol: string
-  /** Last bar used (on or before asOf). */
+  /** Last bar used (= asOf: assets without a bar that day are not graded). */
   time: string
   asOf: string
   /** Null when no risk-adjusted return exists (under 90 days of history). */
@@ -128,8 +128,9 @@ export function percentileRanks(values: readonly (number | null)[]): (number | n
 }
 
 /**
- * Investor grades of every asset with a bar on or before `asOf`, best first (ungraded assets last, then by
- * symbol). Deterministic for a given universe and date.
+ * Investor grades of every asset with a bar ON `asOf`, best first (ungraded assets last, then by symbol). An asset
+ * whose data stops earlier is left out: its returns, drawdown and volume would end on another day than the assets
+ * it is ranked against. Deterministic for a given universe and date.
  */
 export function investorGrades(universe: Universe, options: InvestorGradeOptions = {}): InvestorGrade[] {
   const asOf = options.asOf ?? latestTime(universe)
@@ -137,11 +138,9 @@ export function investorGrades(universe: Universe, options: InvestorGradeOptions
   const rows: { symbol: string; time: string; historyDays: number; metrics: InvestorGradeMetrics }[] = []
   for (const symbol of Object.keys(universe).sort()) {
     const candles = universe[symbol]!
-    const last = lastOnOrBefore(candles, asOf)
-    if (last === undefined) continue
-    const first = candles[0]!
-    const historyDays = daysBetween(first.time, asOf)
-    rows.push({ symbol, time: last.time, historyDays, metrics: assetMetrics(candles, asOf) })
+    if (lastOnOrBefore(candles, asOf)?.time !== asOf) continue
+    const historyDays = daysBetween(candles[0]!.time, asOf)
+    rows.push({ symbol, time: asOf, historyDays, metrics: assetMetrics(candles, asOf) })
   }
   const rank = (pick: (m: InvestorGradeMetrics) => number | null) =>
     percentileRanks(rows.map((r) => pick(r.metrics)))

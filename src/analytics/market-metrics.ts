@@ -174,10 +174,11 @@ export function computeMarketMetrics(
   return { days, latest, signals: signalBreadth(candlesBySymbol, latest?.time ?? null, signals) }
 }
 
-function signalBreadth(
+/** Signal breadth on `asOf`: the given signals, or the price-above-SMA50 proxy of the assets with a bar that day. */
+export function signalBreadth(
   candlesBySymbol: Readonly<Record<string, readonly Candle[]>>,
   asOf: string | null,
-  signals: Readonly<Record<string, SignalFlag>> | undefined,
+  signals?: Readonly<Record<string, SignalFlag>>,
 ): SignalBreadth {
   if (signals) {
     return {

@@ -68,6 +68,43 @@ describe('computePricePrediction: closed forms', () => {
   })
 })
 
+describe('an asset whose market cap estimate stops before its prices do (GMX, SUSHI)', () => {
+  // A: supply 10 with a cap for 11 days (2024-01-01 … 01-11), then 10 more days of prices without a cap, ending at
+  // half the price. B keeps its cap throughout.
+  const closes = [...Array(11).fill(4), ...Array(10).fill(2)]
+  const universe = {
+    A: candlesFromCloses('A', closes, { marketCaps: closes.map((c, i) => (i <= 10 ? c * 10 : null)) }),
+    B: candlesFromCloses('B', Array(21).fill(6), { supply: 20 }),
+  }
+  const p = computePricePrediction(universe, 'A')!
+
+  it('is dated and priced on the last bar, with the supply dated where the cap stops', () => {
+    expect(p.asOf).toBe('2024-01-21')
+    expect(p.currentPrice).toBe(2)
+    expect(p.supplyDate).toBe('2024-01-11')
+    expect(p.circulatingSupply).toBe(10)
+    expect(p.currentMarketCap).toBeNull()
+    expect(p.currentShare).toBeNull()
+    expect(p.currentUniverseMarketCap).toBe(120)
+    expect(p.observations).toBe(11)
+  })
+
+  it('measures every upside against the current close, not the close of the last cap', () => {
+    // Share 40 / (40 + 120) = 0.25 on every capped day.
+    const s8 = p.scenarios[0]!
+    expect(s8.base.price).toBeCloseTo((0.25 * 8e12) / 10, 0)
+    expect(s8.base.upside).toBeCloseTo(s8.base.price / 2 - 1, 9)
+  })
+
+  it('an endDate inside the capped stretch behaves as before: supplyDate = asOf', () => {
+    const past = computePricePrediction(universe, 'A', { endDate: '2024-01-05' })!
+    expect(past.asOf).toBe('2024-01-05')
+    expect(past.supplyDate).toBe('2024-01-05')
+    expect(past.currentMarketCap).toBe(40)
+    expect(past.currentShare).toBeCloseTo(0.25, 15)
+  })
+})
+
 describe('invariants and edge cases', () => {
   it('shares are in (0, 1], bear <= base <= moon and prices follow', () => {
     const universe = Object.fromEntries(

@@ -2,10 +2,12 @@
  * Scenario analysis (the `price-prediction` / `scenario-analysis` analogue): what the asset would be worth if the
  * total crypto market reached a given size and the asset held its historical share of it.
  * Method (docs/methodology.md §Q5):
- * - share_t = mcap_asset,t / Σ mcap_universe,t on every day the asset has a cap;
+ * - "current" is the asset's last bar on or before endDate (asOf): its close is the price every upside is against;
+ * - share_t = mcap_asset,t / Σ mcap_universe,t on every day the asset has a cap, up to its last cap on or before
+ *   asOf (supplyDate, = asOf unless the cap estimate stopped);
  * - bear / base / moon share = 10th / 50th / 90th percentile of share_t (linear interpolation);
  * - implied cap = share × universeMarketShare × scenario total; implied price = implied cap / supply, where
- *   supply = current cap / current close; upside = implied price / current close − 1.
+ *   supply = cap / close on supplyDate; upside = implied price / close on asOf − 1.
  * Our universe is smaller than the whole market: `universeMarketShare` is the fraction of the whole market the
  * universe is assumed to represent (default 1, i.e. the universe stands in for the market, which overstates
  * implied prices by roughly 1 / the true fraction).
@@ -25,7 +27,7 @@ export interface PricePredictionOptions {
   scenarios?: readonly number[]
   /** Fraction (0, 1] of the whole crypto market cap that the universe represents. @default 1 */
   universeMarketShare?: number
-  /** Last date used; the asset's last bar with a cap on or before it is "current". @default last bar */
+  /** Last date used; the asset's last bar on or before it is "current". @default last bar */
   endDate?: string
   /** Share history length in calendar days ending at endDate; omit for all history. */
   days?: number
@@ -36,7 +38,7 @@ export interface ScenarioOutcome {
   share: number
   marketCap: number
   price: number
-  /** price / currentPrice − 1 (0.5 = +50%). */
+  /** price / currentPrice − 1 (0.5 = +50%), i.e. against the close on asOf. */
   upside: number
 }
 
@@ -49,18 +51,38 @@ export interface MarketScenario {
 
 export interface PricePrediction {
   symbol: string
+  /** The asset's last bar on or before endDate: the date of currentPrice and of every upside. */
   asOf: string
+  /** Close on asOf. */
   currentPrice: number
-  currentMarketCap: number
-  /** currentMarketCap / currentPrice. */
+  /** Market cap on asOf; null when the asset has no cap estimate that day (then see supplyDate). */
+  currentMarketCap: number | null
+  /** Last bar on or before asOf with a positive cap: circulatingSupply is measured there and the share history ends there. */
+  supplyDate: string
+  /** Cap / close on supplyDate, held constant. */
   circulatingSupply: number
+  /** Σ market cap of the universe on asOf. */
   currentUniverseMarketCap: number
-  currentShare: number
+  /** Share of the universe on asOf; null without a cap that day. */
+  currentShare: number | null
   universeMarketShare: number
   historyStart: string
   observations: number
   shares: Record<ScenarioCase, number>
   scenarios: MarketScenario[]
+}
+
+/** Σ market cap of the universe per date (assets without a cap that day add nothing). */
+export function universeMarketCaps(
+  candlesBySymbol: Readonly<Record<string, readonly Candle[]>>,
+): Map<string, number> {
+  const totals = new Map<string, number>()
+  for (const candles of Object.values(candlesBySymbol)) {
+    for (const c of candles) {
+      if (c.marketCap !== null) totals.set(c.time, (totals.get(c.time) ?? 0) + c.marketCap)
+    }
+  }
+  return totals
 }
 
 /** The asset's daily share of the universe's total market cap, for days on which it has a positive cap. */
@@ -69,13 +91,8 @@ export function marketCapShareHistory(
   symbol: string,
   from?: string,
   to?: string,
+  totals: ReadonlyMap<string, number> = universeMarketCaps(candlesBySymbol),
 ): { time: string; share: number; total: number }[] {
-  const totals = new Map<string, number>()
-  for (const candles of Object.values(candlesBySymbol)) {
-    for (const c of candles) {
-      if (c.marketCap !== null) totals.set(c.time, (totals.get(c.time) ?? 0) + c.marketCap)
-    }
-  }
   const out: { time: string; share: number; total: number }[] = []
   for (const c of candlesBySymbol[symbol] ?? []) {
     if ((from !== undefined && c.time < from) || (to !== undefined && c.time > to)) continue
@@ -87,8 +104,9 @@ export function marketCapShareHistory(
 }
 
 /**
- * Bear/base/moon implied prices of `symbol` for each total-market scenario. Null when the asset has no bar with a
- * positive market cap and close in range.
+ * Bear/base/moon implied prices of `symbol` for each total-market scenario, priced against its close on asOf (its
+ * last bar on or before endDate) even when its last market cap is older. Null when the asset has no bar with a
+ * positive close, or none with a positive market cap and close, on or before endDate.
  */
 export function computePricePrediction(
   candlesBySymbol: Readonly<Record<string, readonly Candle[]>>,
@@ -100,13 +118,16 @@ export function computePricePrediction(
     throw new RangeError(`universeMarketShare must be in (0, 1], got ${universeMarketShare}`)
   }
   const candles = candlesBySymbol[symbol] ?? []
-  const withCap = candles.filter((c) => c.marketCap !== null && c.marketCap > 0 && c.close > 0)
-  const current = endDate === undefined ? withCap[withCap.length - 1] : lastOnOrBefore(withCap, endDate)
+  const priced = candles.filter((c) => c.close > 0)
+  const current = endDate === undefined ? priced[priced.length - 1] : lastOnOrBefore(priced, endDate)
   if (!current) return null
+  const withCap = priced.filter((c) => c.marketCap !== null && c.marketCap > 0)
+  const supplyBar = lastOnOrBefore(withCap, current.time)
+  if (!supplyBar) return null
+  const totals = universeMarketCaps(candlesBySymbol)
   const from = days === undefined ? undefined : addDays(current.time, -days)
-  const history = marketCapShareHistory(candlesBySymbol, symbol, from, current.time)
-  const last = history[history.length - 1]
-  if (!last) return null
+  const history = marketCapShareHistory(candlesBySymbol, symbol, from, supplyBar.time, totals)
+  if (history.length === 0) return null
 
   const values = history.map((h) => h.share)
   const shares = {
@@ -114,8 +135,9 @@ export function computePricePrediction(
     base: quantile(values, SCENARIO_PERCENTILES.base),
     moon: quantile(values, SCENARIO_PERCENTILES.moon),
   }
-  const currentMarketCap = current.marketCap!
-  const supply = currentMarketCap / current.close
+  const supply = supplyBar.marketCap! / supplyBar.close
+  const currentMarketCap = current.marketCap !== null && current.marketCap > 0 ? current.marketCap : null
+  const currentUniverseMarketCap = totals.get(current.time) ?? 0
   const outcome = (share: number, total: number): ScenarioOutcome => {
     const marketCap = share * universeMarketShare * total
     const price = marketCap / supply
@@ -126,9 +148,13 @@ export function computePricePrediction(
     asOf: current.time,
     currentPrice: current.close,
     currentMarketCap,
+    supplyDate: supplyBar.time,
     circulatingSupply: supply,
-    currentUniverseMarketCap: last.total,
-    currentShare: last.share,
+    currentUniverseMarketCap,
+    currentShare:
+      currentMarketCap !== null && currentUniverseMarketCap > 0
+        ? currentMarketCap / currentUniverseMarketCap
+        : null,
     universeMarketShare,
     historyStart: history[0]!.time,
     observations: history.length,

@@ -19,11 +19,12 @@ function quantile7(values: readonly number[], p: number): number {
 }
 
 describe('computeQuantMetrics: closed forms', () => {
-  it('constant daily return r: CAGR = (1+r)^365 − 1, zero volatility and drawdown', () => {
+  it('constant daily return r over more than a year: CAGR = (1+r)^365 − 1, zero volatility and drawdown', () => {
     const r = 0.002
-    const m = computeQuantMetrics(fromReturns('A', Array(100).fill(r)), { days: 'all' })!
-    expect(m.observations).toBe(100)
-    expect(m.totalReturn).toBeCloseTo((1 + r) ** 100 - 1, 12)
+    const m = computeQuantMetrics(fromReturns('A', Array(400).fill(r)), { days: 'all' })!
+    expect(m.observations).toBe(400)
+    expect(m.totalReturn).toBeCloseTo((1 + r) ** 400 - 1, 12)
+    expect(m.cagrAnnualised).toBe(true)
     expect(m.cagr / ((1 + r) ** 365 - 1)).toBeCloseTo(1, 12)
     expect(m.volatility).toBeLessThan(1e-12)
     expect(m.maxDrawdown).toBe(0)
@@ -38,6 +39,30 @@ describe('computeQuantMetrics: closed forms', () => {
     const m = computeQuantMetrics(fromReturns('A', randomReturns(500, 7)))!
     expect(m.observations).toBe(365)
     expect(m.cagr).toBeCloseTo(m.totalReturn, 12)
+  })
+
+  it('a window shorter than a year reports its period return as CAGR (never annualised)', () => {
+    // 100 → 96 → 94 over 2 days: annualising would give 0.94^(365/2) − 1 ≈ −0.99999.
+    const m = computeQuantMetrics(candlesFromCloses('A', [100, 96, 94]), { days: 2 })!
+    expect(m.totalReturn).toBeCloseTo(-0.06, 15)
+    expect(m.cagr).toBe(m.totalReturn)
+    expect(m.cagrAnnualised).toBe(false)
+    // Calmar then uses the same period return: −0.06 / 0.06.
+    expect(m.maxDrawdown).toBeCloseTo(-0.06, 15)
+    expect(m.calmar).toBeCloseTo(-1, 12)
+  })
+
+  it('annualises from 365 calendar days on: 364 days is a period return, 366 days compounds', () => {
+    const candles = fromReturns('A', Array(400).fill(0.001))
+    const short = computeQuantMetrics(candles, { days: 364 })!
+    expect(short.cagrAnnualised).toBe(false)
+    expect(short.cagr).toBe(short.totalReturn)
+    const long = computeQuantMetrics(candles, { days: 366 })!
+    expect(long.cagrAnnualised).toBe(true)
+    expect(long.cagr).toBeCloseTo(1.001 ** 365 - 1, 12)
+    // A young asset's `all` window is as long as its history, so it is not annualised either.
+    const young = computeQuantMetrics(fromReturns('B', Array(100).fill(0.001)), { days: 'all' })!
+    expect(young.cagr).toBe(young.totalReturn)
   })
 
   it('alternating +2r / −r: mean, volatility, Sharpe, Sortino and total return', () => {
@@ -67,6 +92,22 @@ describe('computeQuantMetrics: closed forms', () => {
     expect(withRf.volatility).toBe(base.volatility)
   })
 
+  it('Sortino with a risk-free rate measures the downside below that same rate', () => {
+    // Small returns around the daily rate, so the target matters: returns in (0, rf_d) fall short of it.
+    const returns = randomReturns(400, 13, 0.0004, 0.0001)
+    const candles = fromReturns('A', returns)
+    const rfDaily = 1.05 ** (1 / 365) - 1
+    const m = computeQuantMetrics(candles, { riskFreeRate: 0.05 })!
+    const r = computeReturnsBack(returns).slice(-365)
+    const excess = r.reduce((a, b) => a + b, 0) / r.length - rfDaily
+    const downside = Math.sqrt(r.reduce((a, x) => a + Math.min(x - rfDaily, 0) ** 2, 0) / r.length)
+    expect(m.sortino).toBeCloseTo((excess / downside) * Math.sqrt(365), 10)
+    // With target 0 instead the figure differs (it ignored the days that beat 0 but not the rate).
+    const zeroTarget = Math.sqrt(r.reduce((a, x) => a + Math.min(x, 0) ** 2, 0) / r.length)
+    expect(Math.abs(m.sortino! - (excess / zeroTarget) * Math.sqrt(365))).toBeGreaterThan(0.1)
+    expect(downsideDeviation([0.01, 0.03], 0.02)).toBeCloseTo(0.01 / Math.SQRT2, 15)
+  })
+
   it('max drawdown of a known path', () => {
     expect(maxDrawdown([100, 120, 90, 110, 60, 130, 100])).toBeCloseTo(-0.5, 15)
     expect(maxDrawdown([1, 2, 3])).toBe(0)
@@ -93,10 +134,43 @@ describe('computeQuantMetrics: closed forms', () => {
 
   it('VaR matches an independent quantile implementation', () => {
     const returns = randomReturns(300, 5, 0.08)
-    const { valueAtRisk, conditionalValueAtRisk } = historicalVaR(returns, 0.05)
-    expect(valueAtRisk).toBeCloseTo(quantile7(returns, 0.05), 14)
-    const tail = returns.filter((r) => r <= valueAtRisk)
-    expect(conditionalValueAtRisk).toBeCloseTo(tail.reduce((a, b) => a + b, 0) / tail.length, 14)
+    expect(historicalVaR(returns, 0.05).valueAtRisk).toBeCloseTo(quantile7(returns, 0.05), 14)
+  })
+
+  it('CVaR is the expected shortfall of exactly the worst 5%: the boundary day counts with its fraction', () => {
+    // 30 returns −0.015 … +0.014: the worst 5% is 1.5 observations, so ES = (x₀ + 0.5·x₁) / 1.5.
+    const values = Array.from({ length: 30 }, (_, i) => (i - 15) / 1000)
+    const { valueAtRisk, conditionalValueAtRisk } = historicalVaR(values, 0.05)
+    expect(conditionalValueAtRisk).toBeCloseTo((-0.015 + 0.5 * -0.014) / 1.5, 15)
+    // Not the mean of the returns at or below the interpolated VaR (−0.01355): that is (x₀ + x₁) / 2.
+    expect(valueAtRisk).toBeCloseTo(-0.01355, 15)
+    expect(conditionalValueAtRisk).not.toBeCloseTo(-0.0145, 6)
+  })
+
+  it.each([
+    [365, 0.05],
+    [300, 0.05],
+    [90, 0.01],
+    [250, 0.1],
+  ])('CVaR over %i returns at p = %f equals the integral of the empirical quantile function', (n, p) => {
+    // Independent form: ES_p = (1/p) ∫₀ᵖ Q(u) du with the step quantile Q(u) = x_(⌈n·u⌉), integrated numerically.
+    const returns = randomReturns(n, n, 0.06)
+    const sorted = [...returns].sort((a, b) => a - b)
+    const steps = 400_000
+    let integral = 0
+    for (let s = 0; s < steps; s++) {
+      const u = ((s + 0.5) / steps) * p
+      integral += sorted[Math.ceil(n * u) - 1]!
+    }
+    const expected = integral / steps
+    const { conditionalValueAtRisk, valueAtRisk } = historicalVaR(returns, p)
+    expect(conditionalValueAtRisk).toBeCloseTo(expected, 6)
+    expect(conditionalValueAtRisk).toBeLessThanOrEqual(valueAtRisk)
+  })
+
+  it('rejects a tail probability outside (0, 1)', () => {
+    expect(() => historicalVaR([0.1, -0.1, 0.2], 0)).toThrow(RangeError)
+    expect(() => historicalVaR([0.1, -0.1, 0.2], 1)).toThrow(RangeError)
   })
 
   it('beta of an asset whose returns are exactly 2× BTC is 2; BTC to itself is 1', () => {

@@ -40,8 +40,13 @@ export interface QuantMetrics {
   /** Number of daily returns used. */
   observations: number
   totalReturn: number
-  /** (1 + totalReturn)^(365 / calendarDays) − 1. */
+  /**
+   * (1 + totalReturn)^(365 / calendarDays) − 1 for windows of at least a year; for shorter windows the period
+   * return itself (= totalReturn), since annualising a few days' return extrapolates noise.
+   */
   cagr: number
+  /** Whether `cagr` is annualised (the window spans at least 365 calendar days). */
+  cagrAnnualised: boolean
   meanDailyReturn: number
   /** Sample standard deviation of daily returns. */
   dailyVolatility: number
@@ -51,10 +56,11 @@ export interface QuantMetrics {
   sortino: number | null
   /** Worst peak-to-trough decline of the close path, <= 0. */
   maxDrawdown: number
+  /** cagr / |maxDrawdown|: below a year, the period return over the drawdown (see `cagrAnnualised`). */
   calmar: number | null
   /** 1-day historical VaR as a return (negative = loss) at `tailProbability`. */
   valueAtRisk: number
-  /** Mean of the returns at or below valueAtRisk; <= valueAtRisk. */
+  /** Expected shortfall: mean of the worst `tailProbability` share of returns (fractional boundary); <= valueAtRisk. */
   conditionalValueAtRisk: number
   tailProbability: number
   beta: number | null
@@ -68,6 +74,18 @@ export interface QuantMetrics {
   profitFactor: number | null
 }
 
+/**
+ * Compound annual growth rate of a window spanning `calendarDays`, annualised only from one year on (GIPS: returns
+ * for periods under a year are not annualised). Below a year it is the period return.
+ */
+export function compoundAnnualGrowth(
+  totalReturn: number,
+  calendarDays: number,
+): { cagr: number; annualised: boolean } {
+  if (calendarDays < DAYS_PER_YEAR) return { cagr: totalReturn, annualised: false }
+  return { cagr: (1 + totalReturn) ** (DAYS_PER_YEAR / calendarDays) - 1, annualised: true }
+}
+
 /** Worst decline from a running peak, as a fraction (<= 0); 0 for a path that never falls. */
 export function maxDrawdown(closes: readonly number[]): number {
   let peak = Number.NEGATIVE_INFINITY
@@ -79,22 +97,41 @@ export function maxDrawdown(closes: readonly number[]): number {
   return worst
 }
 
-/** √(mean(min(r, 0)²)) over ALL observations (Sortino & Price), target return 0. */
-export function downsideDeviation(returns: readonly number[]): number {
+/** √(mean(min(r − target, 0)²)) over ALL observations (Sortino & Price); target = the minimum acceptable return. */
+export function downsideDeviation(returns: readonly number[], target = 0): number {
   let acc = 0
-  for (const r of returns) if (r < 0) acc += r * r
+  for (const r of returns) if (r < target) acc += (r - target) ** 2
   return Math.sqrt(acc / returns.length)
 }
 
-/** Historical VaR (tail quantile, linear interpolation) and CVaR (mean of returns at or below it). */
+/**
+ * Expected shortfall: the mean of exactly the worst `tailProbability` share of the returns. With k = p·n
+ * observations in the tail, the ⌊k⌋ worst count fully and the next one with weight k − ⌊k⌋ (Acerbi & Tasche 2002),
+ * so the tail is the same size whatever the spacing of the returns around the VaR.
+ */
+export function expectedShortfall(returns: readonly number[], tailProbability: number): number {
+  const sorted = [...returns].sort((a, b) => a - b)
+  const k = tailProbability * sorted.length
+  const whole = Math.min(Math.floor(k), sorted.length)
+  let total = 0
+  for (let i = 0; i < whole; i++) total += sorted[i]!
+  const fraction = k - whole
+  if (fraction > 0 && whole < sorted.length) total += fraction * sorted[whole]!
+  return total / k
+}
+
+/** Historical VaR (tail quantile, linear interpolation) and CVaR (expected shortfall of the same tail share). */
 export function historicalVaR(
   returns: readonly number[],
   tailProbability = 0.05,
 ): { valueAtRisk: number; conditionalValueAtRisk: number } {
-  const valueAtRisk = quantile(returns, tailProbability)
-  // The interpolated quantile is >= the order statistic below it, so the tail is never empty.
-  const tail = returns.filter((r) => r <= valueAtRisk)
-  return { valueAtRisk, conditionalValueAtRisk: mean(tail) }
+  if (!(tailProbability > 0 && tailProbability < 1)) {
+    throw new RangeError(`tailProbability must be in (0, 1), got ${tailProbability}`)
+  }
+  return {
+    valueAtRisk: quantile(returns, tailProbability),
+    conditionalValueAtRisk: expectedShortfall(returns, tailProbability),
+  }
 }
 
 /** cov(asset, benchmark) / var(benchmark) on paired returns; null when undefined. */
@@ -125,14 +162,14 @@ export function computeQuantMetrics(
   const n = values.length
 
   const totalReturn = last.close / first.close - 1
-  const span = daysBetween(first.time, last.time)
-  const cagr = (1 + totalReturn) ** (DAYS_PER_YEAR / span) - 1
+  const { cagr, annualised } = compoundAnnualGrowth(totalReturn, daysBetween(first.time, last.time))
   const meanDaily = mean(values)
   const dailyVolatility = sampleStandardDeviation(values)
   const annualiser = Math.sqrt(DAYS_PER_YEAR)
   const dailyRiskFree = (1 + riskFreeRate) ** (1 / DAYS_PER_YEAR) - 1
   const excess = meanDaily - dailyRiskFree
-  const downside = downsideDeviation(values)
+  // Sortino's target is the same daily risk-free rate the numerator subtracts (0 by default).
+  const downside = downsideDeviation(values, dailyRiskFree)
   const drawdown = maxDrawdown(window.map((c) => c.close))
   const { valueAtRisk, conditionalValueAtRisk } = historicalVaR(values, tailProbability)
 
@@ -156,6 +193,7 @@ export function computeQuantMetrics(
     observations: n,
     totalReturn,
     cagr,
+    cagrAnnualised: annualised,
     meanDailyReturn: meanDaily,
     dailyVolatility,
     volatility: dailyVolatility * annualiser,

@@ -111,6 +111,20 @@ describe.runIf(existsSync(OHLCV) && existsSync(TOKENS))('quant analytics on the 
     expect(computeQuantMetrics(candles.BTC!, { benchmark: candles.BTC })!.beta).toBeCloseTo(1, 12)
   })
 
+  it('CAGR is annualised only over a year or more: ETH at days=2 reports its 2-day return', () => {
+    const short = computeQuantMetrics(candles.ETH!, { days: 2 })!
+    expect(short.cagrAnnualised).toBe(false)
+    expect(short.cagr).toBe(short.totalReturn)
+    expect(short.calmar).toBeCloseTo(short.totalReturn / Math.abs(short.maxDrawdown), 12)
+    const year = computeQuantMetrics(candles.ETH!, { days: 365 })!
+    expect(year.cagrAnnualised).toBe(true)
+    expect(year.cagr).toBeCloseTo(year.totalReturn, 12)
+    // HYPE (listed 2025-05-30) has under a year of history: its all-history CAGR is its period return.
+    const hype = computeQuantMetrics(candles.HYPE!, { days: 'all' })!
+    expect(hype.cagrAnnualised).toBe(false)
+    expect(hype.cagr).toBe(hype.totalReturn)
+  })
+
   it('correlation: self = 1, |r| <= 1, sorted, symmetric, every asset accounted for', () => {
     const index = timed('buildReturnIndex', timings, () => buildReturnIndex(candles))
     const results = timed('correlateAsset×81 (365d)', timings, () =>
@@ -185,9 +199,23 @@ describe.runIf(existsSync(OHLCV) && existsSync(TOKENS))('quant analytics on the 
       expect(p.shares.bear).toBeLessThanOrEqual(p.shares.base)
       expect(p.shares.base).toBeLessThanOrEqual(p.shares.moon)
       expect(p.shares.moon).toBeLessThanOrEqual(1)
-      expect(p.circulatingSupply * p.currentPrice).toBeCloseTo(p.currentMarketCap, 0)
+      expect(p.asOf).toBe(candles[p.symbol]!.at(-1)!.time)
+      expect(p.currentPrice).toBe(candles[p.symbol]!.at(-1)!.close)
+      if (p.currentMarketCap !== null) {
+        expect(p.supplyDate).toBe(p.asOf)
+        expect(p.circulatingSupply * p.currentPrice).toBeCloseTo(p.currentMarketCap, 0)
+      } else {
+        expect(p.supplyDate < p.asOf).toBe(true)
+      }
       expectFiniteNumbers(p, p.symbol)
     }
+    // GMX's cap estimate stops on 2025-04-30: the scenarios are still priced against its last close.
+    const gmx = predictions.find((p) => p?.symbol === 'GMX')!
+    expect(gmx).toMatchObject({ asOf: '2026-03-18', currentPrice: 6.588, supplyDate: '2025-04-30' })
+    expect(gmx.currentMarketCap).toBeNull()
+    for (const s of gmx.scenarios) expect(s.base.upside).toBeCloseTo(s.base.price / 6.588 - 1, 12)
+    const sushi = predictions.find((p) => p?.symbol === 'SUSHI')!
+    expect(sushi).toMatchObject({ asOf: '2026-03-18', supplyDate: '2026-02-28' })
     expect(predictions.filter((p) => p !== null).length).toBeGreaterThanOrEqual(79)
     expect(predictions.find((p) => p?.symbol === 'BTC')!.shares.base).toBeGreaterThan(0.4)
   })

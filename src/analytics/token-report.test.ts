@@ -143,6 +143,8 @@ describe('assembleTokenReport with sparse inputs', () => {
       'Not enough overlapping history to compare NEW with other assets.',
     )
     expect(report.scenario).toEqual({
+      date: null,
+      supplyDate: null,
       baseShare: null,
       baseCase: [],
       summary: 'No market cap history to build scenarios for NEW.',
@@ -163,7 +165,75 @@ describe('assembleTokenReport with sparse inputs', () => {
   })
 })
 
+describe('a token whose market cap estimate stops before its prices do (GMX, SUSHI)', () => {
+  // X: a cap for its first 300 days, then 100 days of prices only, ending at half its old price.
+  const closes = [...Array(300).fill(4), ...Array(100).fill(2)]
+  const candles: Record<string, Candle[]> = {
+    BTC: candlesFromCloses('BTC', closesFromReturns(randomReturns(399, 1, 0.04), 40_000), { supply: 19.8e6 }),
+    ETH: candlesFromCloses('ETH', closesFromReturns(randomReturns(399, 2, 0.04), 2_500), { supply: 120e6 }),
+    X: candlesFromCloses('X', closes, { marketCaps: closes.map((c, i) => (i < 300 ? c * 1e9 : null)) }),
+  }
+  const tokens = Object.keys(candles).map((symbol) => ({ symbol, name: symbol, category: 'DeFi' }))
+  const report = buildTokenReport(candles, tokens, 'X')!
+
+  it('prices the scenarios against the report-day close and dates the supply', () => {
+    expect(report.asOf).toBe('2025-02-03')
+    expect(report.overview.price).toBe(2)
+    expect(report.scenario.date).toBe(report.asOf)
+    expect(report.scenario.supplyDate).toBe('2024-10-26')
+    for (const c of report.scenario.baseCase) expect(c.upside).toBeCloseTo(c.price / 2 - 1, 9)
+    expect(report.scenario.summary).toContain('against $2.00 today.')
+    expect(report.scenario.summary).toContain(
+      "X's market cap estimate stops on 2024-10-26, so its share history and circulating supply end there.",
+    )
+  })
+
+  it('has no market cap and no rank on the report day', () => {
+    expect(report.overview.marketCap).toBeNull()
+    expect(report.overview.rank).toBeNull()
+    expect(report.overview.summary).toContain('trading at $2.00 on 2025-02-03 with no market cap estimate')
+  })
+
+  it('every dated section is dated on the report day', () => {
+    expect(report.risk.metrics!.endDate).toBe(report.asOf)
+    expect(report.correlation.date).toBe(report.asOf)
+    expect(report.risk.summary).toMatch(/^Over 365 days X had/)
+  })
+})
+
+describe('assembleTokenReport with parts of another date', () => {
+  it('names the date of a section that is not the report day', () => {
+    const { candles, tokens } = universe()
+    const meta = tokens.find((t) => t.symbol === 'ETH')!
+    const endDate = candles.ETH!.at(-1)!.time
+    const earlier = '2025-01-31'
+    const report = assembleTokenReport({
+      meta,
+      candles: candles.ETH!,
+      endDate,
+      quant: computeQuantMetrics(candles.ETH!, { endDate: earlier }),
+      correlation: correlateAsset(buildReturnIndex(candles), 'ETH', { endDate: earlier }),
+      prediction: computePricePrediction(candles, 'ETH', { endDate: earlier }),
+    })
+    expect(report.risk.summary).toMatch(/^Over 365 days to 2025-01-31 ETH had/)
+    expect(report.correlation.summary).toMatch(/^Over 90 days to 2025-01-31 ETH's daily returns/)
+    expect(report.scenario.summary).toMatch(/ on 2025-01-31\.$/)
+    expect(report.scenario.date).toBe(earlier)
+  })
+})
+
 describe('marketCapRank', () => {
+  it('ranks only caps dated on the day: an asset whose data stopped earlier is not ranked by its old cap', () => {
+    const candles = {
+      A: candlesFromCloses('A', [1, 1], { supply: 10 }),
+      B: candlesFromCloses('B', [1, 3], { supply: 5 }),
+      STALE: candlesFromCloses('STALE', [100], { supply: 1e6 }),
+    }
+    expect(marketCapRank(candles, 'B', '2024-01-02')).toEqual({ rank: 1, of: 2 })
+    expect(marketCapRank(candles, 'STALE', '2024-01-02')).toBeNull()
+    expect(marketCapRank(candles, 'B', '2024-01-01')).toEqual({ rank: 3, of: 3 })
+  })
+
   it('ranks by the last cap on or before the date', () => {
     const candles = {
       A: candlesFromCloses('A', [1, 1], { supply: 10 }),

@@ -59,11 +59,17 @@ export interface TokenReport {
   risk: { metrics: QuantMetrics | null; summary: string }
   correlation: {
     days: number | null
+    /** Last return date of the window (= asOf when the token has a return that day); null without a result. */
+    date: string | null
     mostCorrelated: CorrelationEntry[]
     leastCorrelated: CorrelationEntry[]
     summary: string
   }
   scenario: {
+    /** Date of the close every upside is measured against (= asOf); null without scenarios. */
+    date: string | null
+    /** Last day with a market cap estimate: circulating supply and share history end there (= date unless it stopped). */
+    supplyDate: string | null
     /** Median historical share of the universe's market cap. */
     baseShare: number | null
     baseCase: { totalMarketCap: number; price: number; upside: number }[]
@@ -113,7 +119,10 @@ function performanceSentence(symbol: string, returns: Record<string, number | nu
     : `${symbol} has too little price history for period returns.`
 }
 
-function riskSentence(symbol: string, q: QuantMetrics | null, benchmark: string): string {
+/** " to 2025-04-30" when a section's own date is not the report's. */
+const until = (date: string, asOf: string): string => (date === asOf ? '' : ` to ${date}`)
+
+function riskSentence(symbol: string, q: QuantMetrics | null, benchmark: string, asOf: string): string {
   if (!q) return `There is not enough history to measure ${symbol}'s risk.`
   const level =
     q.volatility < VOLATILITY_WORDING.low
@@ -124,7 +133,7 @@ function riskSentence(symbol: string, q: QuantMetrics | null, benchmark: string)
   const sharpe = q.sharpe === null ? '' : `, a Sharpe ratio of ${formatRatio(q.sharpe)}`
   const tail = formatPercent(q.tailProbability, { digits: 0 })
   const text = [
-    `Over ${q.observations} days ${symbol} had annualised volatility of ${formatPercent(q.volatility)} (${level} for crypto)${sharpe} and a maximum drawdown of ${formatPercent(q.maxDrawdown)}.`,
+    `Over ${q.observations} days${until(q.endDate, asOf)} ${symbol} had annualised volatility of ${formatPercent(q.volatility)} (${level} for crypto)${sharpe} and a maximum drawdown of ${formatPercent(q.maxDrawdown)}.`,
     q.valueAtRisk < 0
       ? `On its worst ${tail} of days it lost ${formatPercent(-q.valueAtRisk)} or more, ${formatPercent(-q.conditionalValueAtRisk)} on average.`
       : `Even its worst ${tail} of days were not losses.`,
@@ -145,18 +154,27 @@ function correlationSentence(
   symbol: string,
   result: CorrelationResult | null,
   n: number,
+  asOf: string,
 ): TokenReport['correlation'] {
   const { most, least } = result ? correlationExtremes(result, n) : { most: [], least: [] }
   const summary =
     result && most.length > 0
-      ? `Over ${result.days} days ${symbol}'s daily returns moved most closely with ${listCorrelations(most)} and least with ${listCorrelations(least)}.`
+      ? `Over ${result.days} days${until(result.endDate, asOf)} ${symbol}'s daily returns moved most closely with ${listCorrelations(most)} and least with ${listCorrelations(least)}.`
       : `Not enough overlapping history to compare ${symbol} with other assets.`
-  return { days: result?.days ?? null, mostCorrelated: most, leastCorrelated: least, summary }
+  return {
+    days: result?.days ?? null,
+    date: result?.endDate ?? null,
+    mostCorrelated: most,
+    leastCorrelated: least,
+    summary,
+  }
 }
 
-function scenarioSection(symbol: string, p: PricePrediction | null): TokenReport['scenario'] {
+function scenarioSection(symbol: string, p: PricePrediction | null, asOf: string): TokenReport['scenario'] {
   if (!p) {
     return {
+      date: null,
+      supplyDate: null,
       baseShare: null,
       baseCase: [],
       summary: `No market cap history to build scenarios for ${symbol}.`,
@@ -171,8 +189,22 @@ function scenarioSection(symbol: string, p: PricePrediction | null): TokenReport
     (c) =>
       `${formatUsd(c.price)} (${formatPercent(c.upside, { signed: true, digits: 0 })}) at a ${formatUsd(c.totalMarketCap)} market`,
   )
-  const summary = `Holding its median historical share of ${formatPercent(p.shares.base, { digits: 2 })} of tracked market cap, ${symbol} would be worth ${joinList(cases)}, against ${formatUsd(p.currentPrice)} today.`
-  return { baseShare: p.shares.base, baseCase, summary }
+  const against = p.asOf === asOf ? 'today' : `on ${p.asOf}`
+  const text = [
+    `Holding its median historical share of ${formatPercent(p.shares.base, { digits: 2 })} of tracked market cap, ${symbol} would be worth ${joinList(cases)}, against ${formatUsd(p.currentPrice)} ${against}.`,
+  ]
+  if (p.supplyDate !== p.asOf) {
+    text.push(
+      `${symbol}'s market cap estimate stops on ${p.supplyDate}, so its share history and circulating supply end there.`,
+    )
+  }
+  return {
+    date: p.asOf,
+    supplyDate: p.supplyDate,
+    baseShare: p.shares.base,
+    baseCase,
+    summary: text.join(' '),
+  }
 }
 
 function technicalSection(symbol: string, t: TechnicalInputs | undefined): TokenReport['technical'] {
@@ -208,22 +240,28 @@ export function assembleTokenReport(parts: TokenReportParts, benchmarkSymbol = '
     summary: overviewSentence(parts, last, asOf),
   }
   const performance = { returns, summary: performanceSentence(meta.symbol, returns) }
-  const risk = { metrics: parts.quant, summary: riskSentence(meta.symbol, parts.quant, benchmarkSymbol) }
-  const scenario = scenarioSection(meta.symbol, parts.prediction)
+  const risk = {
+    metrics: parts.quant,
+    summary: riskSentence(meta.symbol, parts.quant, benchmarkSymbol, asOf),
+  }
+  const scenario = scenarioSection(meta.symbol, parts.prediction, asOf)
   return {
     symbol: meta.symbol,
     asOf,
     overview,
     performance,
     risk,
-    correlation: correlationSentence(meta.symbol, parts.correlation, 3),
+    correlation: correlationSentence(meta.symbol, parts.correlation, 3, asOf),
     scenario,
     technical: technicalSection(meta.symbol, parts.technical),
     summary: [overview.summary, performance.summary, risk.summary, scenario.summary].join(' '),
   }
 }
 
-/** Market-cap rank of `symbol` among assets whose last bar on or before `asOf` has a cap. */
+/**
+ * Market-cap rank of `symbol` among the assets with a positive cap on `asOf` itself: an asset whose data (or cap
+ * estimate) stopped earlier would be ranked by a cap from another day.
+ */
 export function marketCapRank(
   candlesBySymbol: Readonly<Record<string, readonly Candle[]>>,
   symbol: string,
@@ -231,8 +269,9 @@ export function marketCapRank(
 ): { rank: number; of: number } | null {
   const caps: { symbol: string; cap: number }[] = []
   for (const [s, candles] of Object.entries(candlesBySymbol)) {
-    const cap = lastOnOrBefore(candles, asOf)?.marketCap
-    if (cap !== null && cap !== undefined && cap > 0) caps.push({ symbol: s, cap })
+    const bar = lastOnOrBefore(candles, asOf)
+    const cap = bar?.time === asOf ? bar.marketCap : null
+    if (cap !== null && cap > 0) caps.push({ symbol: s, cap })
   }
   caps.sort((a, b) => b.cap - a.cap || (a.symbol < b.symbol ? -1 : 1))
   const i = caps.findIndex((c) => c.symbol === symbol)

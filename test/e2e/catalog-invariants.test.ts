@@ -91,8 +91,24 @@ describe.runIf(REAL)('quant endpoint invariants on the real dataset', () => {
         expect(row.DAILY_CONDITIONAL_VALUE_AT_RISK as number).toBeLessThanOrEqual(
           row.DAILY_VALUE_AT_RISK as number,
         )
+        // Under a year of history (HYPE) the CAGR is the period return, not an annualised extrapolation.
+        if (row.CAGR_ANNUALISED === false) expect(row.CAGR).toBe(row.TOTAL_RETURN)
       }
     }
+  })
+
+  it('quantmetrics over 2 days: CAGR is the 2-day return and CALMAR divides it by the drawdown', async () => {
+    const { data } = await get(ctx, '/v1/quantmetrics?symbol=ETH&days=2')
+    const row = data[0]!
+    expect(row.OBSERVATIONS).toBe(2)
+    expect(row.CAGR_ANNUALISED).toBe(false)
+    expect(row.CAGR).toBe(row.TOTAL_RETURN)
+    // Annualised, ETH's 2-day loss of 6.4% read as −99.9994% a year and a Calmar of −15.7.
+    expect(row.CAGR as number).toBeGreaterThan(-0.2)
+    expect(row.CALMAR as number).toBeCloseTo(
+      (row.TOTAL_RETURN as number) / Math.abs(row.MAX_DRAWDOWN as number),
+      12,
+    )
   })
 
   it('market metrics: every day has a regime in the allowed set, and it exists once 200 days do', async () => {
@@ -110,6 +126,60 @@ describe.runIf(REAL)('quant endpoint invariants on the real dataset', () => {
       expect([null, 1, 0, -1]).toContain(row.MARKET_SIGNAL)
     }
     expect(rows.slice(200).every((r) => r.REGIME !== null)).toBe(true)
+  })
+
+  it('token report: TECHNICAL carries the latest trading signal and trader grade of the same day', async () => {
+    const report = (await get(ctx, '/v1/token-report?symbol=ETH')).data[0] as Record<string, Row>
+    const [signal] = (await get(ctx, '/v1/trading-signals?symbol=ETH')).data
+    const [grade] = (await get(ctx, '/v1/trader-grades?symbol=ETH')).data
+    expect(signal!.DATE).toBe(report.DATE)
+    expect(grade!.DATE).toBe(report.DATE)
+    expect(report.TECHNICAL).toMatchObject({
+      TRADING_SIGNAL: signal!.TRADING_SIGNAL,
+      LAST_SIGNAL_CHANGE: signal!.SIGNAL_SINCE,
+    })
+    expect(report.TECHNICAL!.TRADER_GRADE as number).toBeCloseTo(grade!.TRADER_GRADE as number, 2)
+    expect(report.TECHNICAL!.SUMMARY).toMatch(/^ETH's latest trading signal is (bullish|neutral|bearish)/)
+  })
+
+  it.each([
+    ['GMX', '2025-04-30'],
+    ['SUSHI', '2026-02-28'],
+  ])(
+    '%s, whose market cap estimate stops on %s: report and prediction priced on the last close',
+    async (symbol, supplyDate) => {
+      const [last] = (await get(ctx, `/v1/price?symbol=${symbol}`)).data
+      const report = (await get(ctx, `/v1/token-report?symbol=${symbol}`)).data[0] as Record<string, Row>
+      const [prediction] = (await get(ctx, `/v1/price-prediction?symbol=${symbol}`)).data
+      expect(report.DATE).toBe(last!.DATE)
+      expect(report.OVERVIEW!.PRICE).toBe(last!.CURRENT_PRICE)
+      expect(prediction).toMatchObject({
+        DATE: last!.DATE,
+        CURRENT_PRICE: last!.CURRENT_PRICE,
+        CURRENT_MARKET_CAP: null,
+        SUPPLY_DATE: supplyDate,
+      })
+      expect(report.SCENARIO).toMatchObject({ DATE: last!.DATE, SUPPLY_DATE: supplyDate })
+      const price = last!.CURRENT_PRICE as number
+      for (const c of report.SCENARIO!.BASE_CASE as Row[]) {
+        expect(c.PREDICTED_ROI as number).toBeCloseTo((c.PREDICTED_PRICE as number) / price - 1, 12)
+      }
+      for (const s of prediction!.PRICE_PREDICTION as Row[]) {
+        expect(s.PREDICTED_ROI_BASE as number).toBeCloseTo((s.PREDICTED_PRICE_BASE as number) / price - 1, 12)
+      }
+      const today = `$${price < 1 ? price.toPrecision(4) : price.toFixed(2)} today.`
+      expect(report.SCENARIO!.SUMMARY).toContain(`against ${today}`)
+      expect(report.SCENARIO!.SUMMARY).toContain(`market cap estimate stops on ${supplyDate}`)
+    },
+  )
+
+  it('top market caps: one date for every row; GMX and SUSHI, without a cap that day, named instead of ranked', async () => {
+    const body = await get(ctx, '/v1/top-market-cap-tokens?top_k=100')
+    expect(new Set(body.data.map((r) => r.DATE))).toEqual(new Set(['2026-03-18']))
+    expect(body.data).toHaveLength(79)
+    expect(body.meta.withoutMarketCap).toEqual(['GMX', 'SUSHI'])
+    const sectorDefi = (await get(ctx, '/v1/indices?index=sector-defi')).data[0]!
+    expect(sectorDefi).toMatchObject({ COINS: 18, MARKET_CAP_COINS: 17 })
   })
 
   it('price prediction: bear <= base <= moon in every scenario', async () => {
@@ -169,6 +239,8 @@ describe('assets with too little history: 200, left out of data, named in the me
     expect(report.RISK!.METRICS).toBeNull()
     expect(report.RISK!.SUMMARY).toMatch(/not enough history/)
     expect(report.SCENARIO!.BASE_CASE).toEqual([])
+    // One bar is far inside the 50-bar warm-up of the signal and the grade.
+    expect(report.TECHNICAL).toBeNull()
   })
 
   it('a sector index of a symbol without a cap does not exist; asking for it is a 404 naming the parameter', async () => {

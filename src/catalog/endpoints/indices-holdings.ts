@@ -13,6 +13,7 @@ const HoldingItem = z.object({
   REBALANCE_WEIGHT: z.number(),
   MARKET_CAP: z.number().nullable(),
   PRICE: z.number(),
+  PRICE_DATE: z.string(),
   DATE: z.string(),
   LAST_REBALANCE: z.string(),
 })
@@ -24,8 +25,10 @@ export const indicesHoldingsEndpoint = defineEndpoint({
   description:
     'The constituents of one index (index=top10, required; ids from /v1/indices) as of the latest close, by ' +
     'WEIGHT descending: WEIGHT is the current weight after drifting with prices since the last monthly rebalance, ' +
-    'REBALANCE_WEIGHT the weight set at LAST_REBALANCE (each column sums to 1), with the latest MARKET_CAP (USD, ' +
-    'null if unknown) and PRICE (latest close). An unknown index id is a 404.',
+    'REBALANCE_WEIGHT the weight set at LAST_REBALANCE (each column sums to 1), with MARKET_CAP on DATE (USD, null ' +
+    'when the asset has no cap estimate that day) and PRICE, the latest close, dated PRICE_DATE (earlier than DATE ' +
+    'only for a constituent that stopped trading, whose close the index carries forward). An unknown index id is ' +
+    'a 404.',
   input: z.object({ index: IndexId }),
   output: HoldingItem,
   examples: {
@@ -50,6 +53,7 @@ export const indicesHoldingsEndpoint = defineEndpoint({
         REBALANCE_WEIGHT: h.rebalanceWeight,
         MARKET_CAP: h.marketCap,
         PRICE: h.price,
+        PRICE_DATE: h.priceDate,
         DATE: index.endDate,
         LAST_REBALANCE: index.lastRebalance,
       })),

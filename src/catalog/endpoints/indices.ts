@@ -15,6 +15,7 @@ const IndexItem = z.object({
   COINS: z.number().int(),
   INDEX_LEVEL: z.number(),
   MARKET_CAP: z.number().nullable(),
+  MARKET_CAP_COINS: z.number().int(),
   RETURN_7D: z.number().nullable(),
   RETURN_30D: z.number().nullable(),
   RETURN_90D: z.number().nullable(),
@@ -33,7 +34,8 @@ export const indicesEndpoint = defineEndpoint({
   description:
     'Our indices: top10 and top50 (largest market caps) and one sector-<category> index per token category ' +
     '(e.g. sector-layer-1, sector-defi); market-cap weighted, rebalanced monthly, level 1000 at inception. ' +
-    'Per index: current INDEX_LEVEL, COINS held, summed MARKET_CAP of the holdings, and index returns over ' +
+    'Per index: current INDEX_LEVEL, COINS held, MARKET_CAP summed over the MARKET_CAP_COINS holdings with a cap ' +
+    'estimate on DATE (fewer than COINS when an estimate stopped, e.g. SUSHI), and index returns over ' +
     '7/30/90/365 days and since inception (fractions; null when the index is younger than the period). ' +
     'Optional index=top10,sector-defi (comma list) to pick indices; an unknown id is a 404 naming it.',
   input: z.object({ index: IndexList.optional() }),
@@ -63,6 +65,7 @@ export const indicesEndpoint = defineEndpoint({
           COINS: index.holdings.length,
           INDEX_LEVEL: index.levels[index.levels.length - 1]!.level,
           MARKET_CAP: caps.length > 0 ? caps.reduce((a, b) => a + b, 0) : null,
+          MARKET_CAP_COINS: caps.length,
           RETURN_7D: indexPeriodReturn(index, '7d'),
           RETURN_30D: indexPeriodReturn(index, '30d'),
           RETURN_90D: indexPeriodReturn(index, '90d'),

@@ -46,7 +46,8 @@ export const investorGradesEndpoint = defineEndpoint({
     `USD volume; INVESTOR_GRADE is the weighted mean of those percentile ranks (${weights}), so it reads "better ` +
     'than x% of this universe". Raw metrics and their *_PERCENTILE ranks are returned; UNIVERSE_RANK is the ' +
     'position among graded assets. INSUFFICIENT_HISTORY marks assets under 365 days old (missing windows are left ' +
-    'out of the mean). Assets with under 90 days of history have no grade: left out and named in the message. ' +
+    'out of the mean). Assets with under 90 days of history have no grade, and assets whose data ends before the ' +
+    'grading date are not ranked: both are left out and named in the message. ' +
     '`limit`/`page` walk the assets.',
   input: z.object({ ...SymbolSelector, limit: Limit, page: Page }),
   output: InvestorGradeItem,
@@ -67,7 +68,10 @@ export const investorGradesEndpoint = defineEndpoint({
     const rank = new Map(graded.map((g, i) => [g.symbol, i + 1]))
     const bySymbol = new Map(grades.map((g) => [g.symbol, g]))
     const selected = requested.length > 0 ? requested.map((s) => bySymbol.get(s)) : graded
-    const tooShort = requested.filter((s) => bySymbol.get(s)?.investorGrade == null)
+    const gradesAsOf = grades[0]?.asOf ?? null
+    // Assets without a bar on the grading date are not ranked (their metrics would end on another day).
+    const notOnDate = requested.filter((s) => !bySymbol.has(s))
+    const tooShort = requested.filter((s) => bySymbol.get(s)?.investorGrade === null)
     const rows = selected.flatMap((g) => {
       if (!g || g.investorGrade === null || g.label === null) return []
       const m = g.metrics
@@ -98,20 +102,31 @@ export const investorGradesEndpoint = defineEndpoint({
         },
       ]
     })
+    const notes = [
+      insufficientHistoryMessage(tooShort, 'under 90 days of daily history: no investor grade'),
+      notOnDate.length > 0
+        ? `no bar on the grading date ${gradesAsOf} for ${notOnDate.join(', ')} (data ends ${notOnDate
+            .map((s) => universe.candles[s]!.at(-1)!.time)
+            .join(', ')}); not ranked against assets graded on that day, left out of data`
+        : undefined,
+    ].filter((m) => m !== undefined)
     return {
       data: pageOf(rows, input.limit, input.page),
       message:
         requested.length === 0 && graded.length === 0
           ? 'no asset has 90 days of daily history yet, so none can be graded'
-          : insufficientHistoryMessage(tooShort, 'under 90 days of daily history: no investor grade'),
+          : notes.length > 0
+            ? notes.join('; ')
+            : undefined,
       meta: {
         total: rows.length,
         page: input.page,
         limit: input.limit,
-        gradesAsOf: grades[0]?.asOf ?? null,
+        gradesAsOf,
         universeSize: grades.length,
         gradedAssets: graded.length,
         ...(tooShort.length > 0 ? { insufficientHistory: tooShort } : {}),
+        ...(notOnDate.length > 0 ? { notOnGradingDate: notOnDate } : {}),
       },
     }
   },

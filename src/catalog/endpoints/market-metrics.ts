@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { MarketRegime } from '../../analytics/market-metrics'
+import { type MarketRegime, signalBreadth } from '../../analytics/market-metrics'
 import { DateRange, dateOrderOk, Limit, Page } from '../params'
 import { defineEndpoint } from '../types'
 import { dailyUniverse, newestPage } from '../universe'
@@ -32,8 +32,8 @@ export const marketMetricsEndpoint = defineEndpoint({
   description:
     'One row per UTC day over the tracked universe: TOTAL_CRYPTO_MCAP (sum of the market caps we track, not the ' +
     'whole crypto market), breadth (ADVANCING_SHARE, ABOVE_SMA50_SHARE), BULLISH_SIGNAL_SHARE (share of assets ' +
-    'with a bullish signal; until trading signals are wired in this is the price-above-50-day-SMA proxy, so it ' +
-    'equals ABOVE_SMA50_SHARE), and REGIME bull/bear/neutral with MARKET_SIGNAL 1/-1/0 and LAST_MARKET_SIGNAL ' +
+    'flagged bullish by the price-above-50-day-SMA proxy, so it equals ABOVE_SMA50_SHARE; meta.signalSource ' +
+    'names the source; meta.latestSignalBreadth counts it on the last day of the range), and REGIME bull/bear/neutral with MARKET_SIGNAL 1/-1/0 and LAST_MARKET_SIGNAL ' +
     '(last non-zero). REGIME is null until 200 days of totals exist. Optional startDate/endDate (YYYY-MM-DD); ' +
     'newest `limit` days per page, ascending. A range with no data gives 200 with empty data and a message.',
   input: z.object({ ...DateRange, limit: Limit, page: Page }).refine(dateOrderOk, {
@@ -50,7 +50,7 @@ export const marketMetricsEndpoint = defineEndpoint({
     'Sum of tracked caps, breadth vs 50-day SMA, regime from SMA50/SMA200 of total cap plus breadth; full precision (docs/methodology.md §Q4).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
-    const { days, signals } = universe.marketMetrics()
+    const { days } = universe.marketMetrics()
     // LAST_MARKET_SIGNAL carries the last non-zero signal, so it is computed over all history before filtering.
     let last: 1 | -1 | null = null
     const rows = days.map((d) => {
@@ -76,6 +76,8 @@ export const marketMetricsEndpoint = defineEndpoint({
       (r) => (!input.startDate || r.DATE >= input.startDate) && (!input.endDate || r.DATE <= input.endDate),
     )
     const data = newestPage(inRange, input.limit, input.page)
+    // The breadth in meta is for the last day asked for, not the last day of the data.
+    const breadth = signalBreadth(universe.candles, inRange.at(-1)?.DATE ?? null)
     return {
       data,
       message:
@@ -86,8 +88,8 @@ export const marketMetricsEndpoint = defineEndpoint({
         total: inRange.length,
         page: input.page,
         limit: input.limit,
-        signalSource: signals.source,
-        latestSignalBreadth: signals,
+        signalSource: breadth.source,
+        latestSignalBreadth: breadth,
       },
     }
   },

@@ -23,10 +23,11 @@ const PredictionItem = z.object({
   TOKEN_SYMBOL: z.string(),
   DATE: z.string(),
   CURRENT_PRICE: z.number(),
-  CURRENT_MARKET_CAP: z.number(),
+  CURRENT_MARKET_CAP: z.number().nullable(),
+  SUPPLY_DATE: z.string(),
   CIRCULATING_SUPPLY: z.number(),
   UNIVERSE_MARKET_CAP: z.number(),
-  CURRENT_SHARE: z.number(),
+  CURRENT_SHARE: z.number().nullable(),
   UNIVERSE_MARKET_SHARE: z.number(),
   HISTORY_START: z.string(),
   OBSERVATIONS: z.number().int(),
@@ -46,8 +47,11 @@ export const pricePredictionEndpoint = defineEndpoint({
     `What each asset (symbol=BTC,ETH comma list) would be worth if the whole crypto market were ${trillions} and ` +
     'the asset held its historical share of our tracked market cap: SHARE_BEAR/BASE/MOON are the 10th/50th/90th ' +
     'percentiles of its daily share over all history; per scenario PREDICTED_MCAP = share × total, ' +
-    'PREDICTED_PRICE = that / CIRCULATING_SUPPLY (current cap / current price, held constant) and PREDICTED_ROI = ' +
-    'price / CURRENT_PRICE − 1 (a fraction). The tracked universe stands in for the whole market ' +
+    'PREDICTED_PRICE = that / CIRCULATING_SUPPLY (cap / close on SUPPLY_DATE, held constant) and PREDICTED_ROI = ' +
+    'price / CURRENT_PRICE − 1 (a fraction). DATE, CURRENT_PRICE, CURRENT_MARKET_CAP, CURRENT_SHARE and ' +
+    'UNIVERSE_MARKET_CAP are as of the last bar; SUPPLY_DATE is the last day with a market cap estimate, where the ' +
+    'share history ends. It equals DATE unless the estimate stopped (then CURRENT_MARKET_CAP and CURRENT_SHARE ' +
+    'are null and the ROI is still against the current close). The tracked universe stands in for the whole market ' +
     '(UNIVERSE_MARKET_SHARE 1), which overstates prices by about 1 / its true share. Scenarios, not forecasts. ' +
     'Assets without any market cap history are left out of data and named in the message (200).',
   input: requireSymbol(z.object(SymbolSelector)),
@@ -59,7 +63,7 @@ export const pricePredictionEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Implied price = percentile share of tracked cap × scenario total / current supply; full precision (docs/methodology.md §Q5).',
+    'Implied price = percentile share of tracked cap × scenario total / supply on SUPPLY_DATE; ROI against the last close; full precision (docs/methodology.md §Q5).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const symbols = symbolsFrom(input)
@@ -74,6 +78,7 @@ export const pricePredictionEndpoint = defineEndpoint({
         DATE: p.asOf,
         CURRENT_PRICE: p.currentPrice,
         CURRENT_MARKET_CAP: p.currentMarketCap,
+        SUPPLY_DATE: p.supplyDate,
         CIRCULATING_SUPPLY: p.circulatingSupply,
         UNIVERSE_MARKET_CAP: p.currentUniverseMarketCap,
         CURRENT_SHARE: p.currentShare,

@@ -17,6 +17,7 @@ export const QuantMetricsFields = z.object({
   OBSERVATIONS: z.number().int(),
   TOTAL_RETURN: z.number(),
   CAGR: z.number(),
+  CAGR_ANNUALISED: z.boolean(),
   DAILY_RETURN_AVG: z.number(),
   DAILY_RETURN_STD: z.number(),
   VOLATILITY: z.number(),
@@ -42,6 +43,7 @@ export const quantMetricsFields = (q: QuantMetrics): z.infer<typeof QuantMetrics
   OBSERVATIONS: q.observations,
   TOTAL_RETURN: q.totalReturn,
   CAGR: q.cagr,
+  CAGR_ANNUALISED: q.cagrAnnualised,
   DAILY_RETURN_AVG: q.meanDailyReturn,
   DAILY_RETURN_STD: q.dailyVolatility,
   VOLATILITY: q.volatility,
@@ -76,8 +78,10 @@ export const quantmetricsEndpoint = defineEndpoint({
   description:
     'Quant metrics of each asset (symbol=BTC,ETH comma list) over the last `days` calendar days (default 365, ' +
     '2–3650, or days=all) ending at its last bar, from simple daily returns annualised over 365 days with a 0% ' +
-    'risk-free rate: TOTAL_RETURN, CAGR, VOLATILITY, DAILY_RETURN_AVG/STD, SHARPE, SORTINO, MAX_DRAWDOWN (≤ 0), ' +
-    'CALMAR, 95% 1-day historical DAILY_VALUE_AT_RISK and DAILY_CONDITIONAL_VALUE_AT_RISK (returns, a loss is ' +
+    'risk-free rate: TOTAL_RETURN, CAGR (annualised only for windows of 365 days or more; below that it is ' +
+    'the period return and CAGR_ANNUALISED is false), VOLATILITY, DAILY_RETURN_AVG/STD, SHARPE, SORTINO, ' +
+    'MAX_DRAWDOWN (≤ 0), CALMAR (CAGR / |MAX_DRAWDOWN|), 95% 1-day historical DAILY_VALUE_AT_RISK and ' +
+    'DAILY_CONDITIONAL_VALUE_AT_RISK (the expected shortfall of exactly the worst 5% of days; returns, a loss is ' +
     'negative), BETA to BTC, SKEW, KURTOSIS (excess), TAIL_RATIO, PROFIT_FACTOR. Fractions, not percent; null ' +
     'where undefined. Assets with fewer than 2 returns in the window are left out of data and named in the ' +
     'message (200, possibly with empty data).',
@@ -95,7 +99,7 @@ export const quantmetricsEndpoint = defineEndpoint({
   },
   requiresMarketData: true,
   methodology:
-    'Simple daily returns, 365-day annualisation, rf 0, type-7 quantiles, beta vs BTC; full precision (docs/methodology.md §Q1).',
+    'Simple daily returns, 365-day annualisation (CAGR only from a year on), rf 0, type-7 quantiles, beta vs BTC; full precision (docs/methodology.md §Q1).',
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const symbols = symbolsFrom(input)

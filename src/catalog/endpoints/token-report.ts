@@ -1,6 +1,9 @@
 import { z } from 'zod'
 import type { CorrelationEntry } from '../../analytics/correlation'
-import { buildTokenReport } from '../../analytics/token-report'
+import { buildTokenReport, type TechnicalInputs } from '../../analytics/token-report'
+import { latestTraderGrade } from '../../analytics/trader-grade'
+import { latestTradingSignal } from '../../analytics/trading-signal'
+import type { Candle } from '../../lib/candle'
 import { requireOneSymbol, SymbolSelector, symbolsFrom } from '../params'
 import { defineEndpoint } from '../types'
 import { BENCHMARK_SYMBOL, dailyUniverse, requireCandles } from '../universe'
@@ -40,11 +43,14 @@ const ReportItem = z.object({
   }),
   CORRELATION: z.object({
     DAYS: z.number().int().nullable(),
+    DATE: z.string().nullable(),
     MOST_CORRELATED: z.array(Correlated),
     LEAST_CORRELATED: z.array(Correlated),
     SUMMARY: z.string(),
   }),
   SCENARIO: z.object({
+    DATE: z.string().nullable(),
+    SUPPLY_DATE: z.string().nullable(),
     BASE_SHARE: z.number().nullable(),
     BASE_CASE: z.array(
       z.object({ TOTAL_MARKET_CAP: z.number(), PREDICTED_PRICE: z.number(), PREDICTED_ROI: z.number() }),
@@ -65,6 +71,16 @@ const ReportItem = z.object({
 const RISK_DAYS = 365
 const CORRELATION_DAYS = 90
 
+/** The latest trading signal (§T2) and trader grade (§T3) of the report's last bar; empty under their 50-bar warm-up. */
+function technicalInputs(candles: readonly Candle[]): TechnicalInputs {
+  const signal = latestTradingSignal(candles)
+  const grade = latestTraderGrade(candles)
+  return {
+    ...(signal && { signal: { signal: signal.signal, lastChange: signal.lastChange } }),
+    ...(grade && { traderGrade: grade.traderGrade }),
+  }
+}
+
 const correlated = (entries: readonly CorrelationEntry[]) =>
   entries.map((e) => ({ TOKEN_SYMBOL: e.symbol, CORRELATION: e.correlation, OBSERVATIONS: e.observations }))
 
@@ -77,7 +93,10 @@ export const tokenReportEndpoint = defineEndpoint({
     'generated SUMMARY sentence (fixed templates, no AI model): OVERVIEW (price, market cap, cap rank), ' +
     'PERFORMANCE (7/30/90/365-day returns), RISK (the /v1/quantmetrics metrics over 365 days, beta to BTC), ' +
     'CORRELATION (3 most and 3 least correlated assets over 90 days), SCENARIO (base-case prices at $8T–$31T ' +
-    'total market, as /v1/price-prediction), TECHNICAL (null for now), and a joined SUMMARY. Numbers are ' +
+    'total market, as /v1/price-prediction, with PREDICTED_ROI against the close on DATE; SUPPLY_DATE is the last ' +
+    'day with a market cap estimate, where supply and share history end, and the SUMMARY says so when it is ' +
+    'earlier), TECHNICAL (the latest /v1/trading-signals signal with the day it ' +
+    'last changed and the /v1/trader-grades grade, as of DATE; null under 50 daily bars), and a joined SUMMARY. Numbers are ' +
     'fractions at full precision; only the prose is rounded. Sections lacking history say so in their SUMMARY ' +
     'and carry null or empty values (200).',
   input: requireOneSymbol(z.object(SymbolSelector)),
@@ -93,8 +112,9 @@ export const tokenReportEndpoint = defineEndpoint({
   async handle(input, { market }) {
     const universe = await dailyUniverse(market)
     const [symbol] = symbolsFrom(input) as [string]
-    requireCandles(universe, symbol)
+    const candles = requireCandles(universe, symbol)
     const report = buildTokenReport(universe.candles, universe.tokens, symbol, {
+      technical: technicalInputs(candles),
       returnIndex: universe.returnIndex(),
       riskDays: RISK_DAYS,
       correlationDays: CORRELATION_DAYS,
@@ -133,11 +153,14 @@ export const tokenReportEndpoint = defineEndpoint({
           },
           CORRELATION: {
             DAYS: correlation.days,
+            DATE: correlation.date,
             MOST_CORRELATED: correlated(correlation.mostCorrelated),
             LEAST_CORRELATED: correlated(correlation.leastCorrelated),
             SUMMARY: correlation.summary,
           },
           SCENARIO: {
+            DATE: scenario.date,
+            SUPPLY_DATE: scenario.supplyDate,
             BASE_SHARE: scenario.baseShare,
             BASE_CASE: scenario.baseCase.map((c) => ({
               TOTAL_MARKET_CAP: c.totalMarketCap,

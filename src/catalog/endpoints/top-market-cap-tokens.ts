@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { latestTime } from '../../analytics/universe'
+import type { Candle } from '../../lib/candle'
 import { Page } from '../params'
 import { defineEndpoint } from '../types'
 
@@ -19,37 +21,47 @@ export const topMarketCapTokensEndpoint = defineEndpoint({
   tier: 'free',
   summary: 'Largest tokens by market cap',
   description:
-    'Tokens ranked by the market cap of their latest daily bar (top_k, default 50, max 100; page). Free.',
+    'Tokens ranked by market cap on the latest day of the data (top_k, default 50, max 100; page): CURRENT_PRICE, ' +
+    'MARKET_CAP and VOLUME_24H all come from that day’s bar. Tokens without a market cap estimate that day (no ' +
+    'bar, or a cap estimate that stopped earlier) are left out and named in the message and meta.withoutMarketCap. ' +
+    'Free.',
   input: z.object({ top_k: z.coerce.number().int().min(1).max(100).default(50), page: Page }),
   output: TopItem,
   examples: { ok: { top_k: '10' }, badParameter: { query: { top_k: '101' }, parameter: 'top_k' } },
   requiresMarketData: true,
   methodology:
-    'Rank by MARKET_CAP of each token’s most recent daily bar that has one; tokens without a market cap are left out.',
+    'Rank by the MARKET_CAP of each token’s bar on the latest day of the data; a cap from an earlier day is never mixed with today’s prices.',
   async handle(input, { market }) {
     const [universe, { bySymbol }] = await Promise.all([market.allCandles('1d'), market.tokens()])
-    const ranked = [...universe.entries()]
-      .map(([symbol, candles]) => {
-        const latest = candles.at(-1)
-        const withCap = [...candles].reverse().find((c) => c.marketCap !== null)
-        return latest && withCap ? { symbol, latest, marketCap: withCap.marketCap as number } : undefined
-      })
-      .filter((row) => row !== undefined)
-      .sort((a, b) => b.marketCap - a.marketCap)
+    const date = latestTime(Object.fromEntries(universe))
+    const ranked: { symbol: string; bar: Candle & { marketCap: number } }[] = []
+    const withoutMarketCap: string[] = []
+    for (const [symbol, candles] of universe) {
+      const bar = candles.at(-1)
+      if (bar && bar.time === date && bar.marketCap !== null && bar.marketCap > 0) {
+        ranked.push({ symbol, bar: { ...bar, marketCap: bar.marketCap } })
+      } else if (bar) withoutMarketCap.push(symbol)
+    }
+    ranked.sort((a, b) => b.bar.marketCap - a.bar.marketCap || a.symbol.localeCompare(b.symbol))
+    withoutMarketCap.sort()
     const start = (input.page - 1) * input.top_k
     return {
-      data: ranked.slice(start, start + input.top_k).map((row, i) => ({
+      data: ranked.slice(start, start + input.top_k).map(({ symbol, bar }, i) => ({
         RANK: start + i + 1,
-        TOKEN_ID: row.symbol,
-        TOKEN_NAME: bySymbol.get(row.symbol)?.name ?? row.symbol,
-        TOKEN_SYMBOL: row.symbol,
-        CATEGORY: bySymbol.get(row.symbol)?.category ?? null,
-        CURRENT_PRICE: row.latest.close,
-        MARKET_CAP: row.marketCap,
-        VOLUME_24H: row.latest.volume,
-        DATE: row.latest.time,
+        TOKEN_ID: symbol,
+        TOKEN_NAME: bySymbol.get(symbol)?.name ?? symbol,
+        TOKEN_SYMBOL: symbol,
+        CATEGORY: bySymbol.get(symbol)?.category ?? null,
+        CURRENT_PRICE: bar.close,
+        MARKET_CAP: bar.marketCap,
+        VOLUME_24H: bar.volume,
+        DATE: bar.time,
       })),
-      meta: { total: ranked.length },
+      message:
+        withoutMarketCap.length > 0
+          ? `no market cap estimate on ${date} for ${withoutMarketCap.join(', ')}; left out of the ranking`
+          : undefined,
+      meta: { total: ranked.length, ...(withoutMarketCap.length > 0 ? { withoutMarketCap } : {}) },
     }
   },
 })
