@@ -3,9 +3,11 @@ import {
   bumpDataVersion,
   type CandleQuery,
   countCandles,
+  externalChangeCounter,
   getAllCandles,
   getCandles,
   getCursor,
+  getDataVersion,
   getMeta,
   latestCandleTime,
   listTokens,
@@ -16,16 +18,17 @@ import {
 } from '../db/queries/market-data'
 import type { NewToken, Token } from '../db/schema'
 import type { Candle, Interval } from '../lib/candle'
+import { DataVersionTracker, type DataVersionTrackerOptions } from './data-version'
 
 /** Labels for where the stored data came from; surfaced as `meta.source` on every data response. */
 export type DataSource = 'csv' | 'binance' | 'coinbase' | 'coingecko' | 'synthetic-demo' | 'mixed'
 
 /**
  * Market data as the catalog sees it: reads through the db queries, plus a data version that every write bumps so
- * caches keyed on it go stale the moment new data lands.
+ * caches keyed on it go stale the moment new data lands, whichever process wrote it.
  */
 export class MarketStore {
-  private cachedVersion: number | undefined
+  private readonly dataVersion: DataVersionTracker
   private readonly universeCache = new Map<
     Interval,
     { version: number; value: Promise<Map<string, Candle[]>> }
@@ -33,12 +36,18 @@ export class MarketStore {
   private hasDataCache: { version: number; value: boolean } | undefined
   private tokensCache: { version: number; tokens: Token[]; bySymbol: Map<string, Token> } | undefined
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    options: DataVersionTrackerOptions = {},
+  ) {
+    this.dataVersion = new DataVersionTracker(
+      { readVersion: () => getDataVersion(db), readChangeCounter: () => externalChangeCounter(db) },
+      options,
+    )
+  }
 
-  async version(): Promise<number> {
-    if (this.cachedVersion === undefined)
-      this.cachedVersion = Number((await getMeta(this.db, 'data_version')) ?? 0)
-    return this.cachedVersion
+  version(): Promise<number> {
+    return this.dataVersion.current()
   }
 
   async hasData(): Promise<boolean> {
@@ -120,6 +129,6 @@ export class MarketStore {
   }
 
   private async bump(): Promise<void> {
-    this.cachedVersion = await bumpDataVersion(this.db)
+    this.dataVersion.record(await bumpDataVersion(this.db))
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -111,6 +111,55 @@ describe('first run on the devnet with an empty store', () => {
       const tokens = (await (await fetch(`${node.url}/v1/tokens`)).json()) as { length: number }
       expect(tokens.length).toBeGreaterThanOrEqual(25)
       expect((await fetch(`${node.url}/v1/daily-ohlcv?symbol=ETH`)).status).toBe(402)
+    } finally {
+      await node.stop()
+    }
+  })
+})
+
+describe('a running server and a separate ingest process on the same SQLite file', () => {
+  it("the server's next answer reflects what the other process ingested (no stale cached result)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'x402-two-processes-'))
+    const databasePath = path.join(dir, 'db.sqlite')
+    const header = 'symbol,date,open,high,low,close,volume,market_cap\n'
+    writeFileSync(
+      path.join(dir, 'first.csv'),
+      `${header}ETH,2026-03-17,1,2,0.5,1.5,100,\nETH,2026-03-18,1.5,2,1,1.8,120,\n`,
+    )
+    writeFileSync(
+      path.join(dir, 'later.csv'),
+      `${header}ETH,2026-03-19,1.8,2.6,1.7,2.5,130,\nSOL,2026-03-19,100,110,90,105,50,\n`,
+    )
+    const node = await startNode(
+      parseEnv({
+        PORT: '0',
+        DEVNET_PORT: String(await freePort()),
+        DATABASE_PATH: databasePath,
+        MARKET_DATA_CSV: path.join(dir, 'first.csv'),
+        MARKET_DATA_REFRESH_MINUTES: '0',
+        LOG_LEVEL: 'silent',
+      }),
+    )
+    type PriceBody = { data: { CURRENT_PRICE: number; DATE: string }[]; meta: { asOf: string } }
+    const price = async (symbol: string) => {
+      const res = await fetch(`${node.url}/v1/price?symbol=${symbol}`)
+      return { status: res.status, body: (await res.json()) as PriceBody }
+    }
+    try {
+      const before = await price('ETH')
+      expect(before.body.data[0]).toMatchObject({ CURRENT_PRICE: 1.8, DATE: '2026-03-18' })
+      expect((await price('ETH')).body.meta.asOf).toBe('2026-03-18') // served from the result cache
+      expect((await price('SOL')).status).toBe(404)
+
+      await run('npx', ['tsx', 'src/cli/main.ts', 'ingest', '--csv', path.join(dir, 'later.csv')], {
+        cwd: root,
+        env: { ...process.env, DATABASE_PATH: databasePath },
+      })
+
+      const after = await price('ETH')
+      expect(after.body.data[0]).toMatchObject({ CURRENT_PRICE: 2.5, DATE: '2026-03-19' })
+      expect(after.body.meta.asOf).toBe('2026-03-19')
+      expect((await price('SOL')).status).toBe(200)
     } finally {
       await node.stop()
     }

@@ -151,6 +151,27 @@ export async function setMeta(db: Db, key: string, value: string): Promise<void>
     .onConflictDoUpdate({ target: dataMeta.key, set: { value } })
 }
 
+/** The market-data version row (0 before the first write): the one source of truth shared by every process. */
+export async function getDataVersion(db: Db): Promise<number> {
+  return Number((await getMeta(db, 'data_version')) ?? 0)
+}
+
+const DATA_VERSION_PRAGMA = sql`PRAGMA data_version`
+
+/**
+ * SQLite's `PRAGMA data_version`: a per-connection counter that changes when another connection (or process) commits
+ * to the file, so an unchanged value proves that nobody else wrote. `undefined` where the database has no such
+ * pragma (Cloudflare D1), so callers fall back to re-reading the version row.
+ */
+export async function externalChangeCounter(db: Db): Promise<number | undefined> {
+  try {
+    const [row] = await db.all<{ data_version?: unknown }>(DATA_VERSION_PRAGMA)
+    return typeof row?.data_version === 'number' ? row.data_version : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Bumps the market-data version (one atomic statement) so caches keyed on it invalidate. */
 export async function bumpDataVersion(db: Db): Promise<number> {
   const [row] = await db
