@@ -91,3 +91,34 @@ describe('DataVersionTracker without a change counter (as on D1)', () => {
     expect(rowReads).toBe(2)
   })
 })
+
+describe('MarketStore synthetic demo bars', () => {
+  it('removes only the synthetic bars, relabels the store by what is left, and bumps the version', async () => {
+    const [db] = twoConnections()
+    const store = new MarketStore(db.db)
+    await store.saveCandles('1d', [bar('2026-03-17', 1), bar('2026-03-18', 2)], 'synthetic-demo')
+    await store.saveCandles('1h', [bar('2026-03-18T00:00:00Z', 2)], 'synthetic-demo')
+    await store.saveCandles('1d', [{ ...bar('2026-03-19', 3), symbol: 'BTC' }], 'csv')
+    expect(await store.source()).toBe('mixed')
+    expect(await store.syntheticBars()).toEqual({ daily: 2, hourly: 1 })
+    const version = await store.version()
+
+    expect(await store.removeSyntheticBars()).toEqual({ daily: 2, hourly: 1 })
+
+    expect(await store.syntheticBars()).toEqual({ daily: 0, hourly: 0 })
+    expect(await store.source()).toBe('csv')
+    expect(await store.version()).toBe(version + 1)
+    expect([...(await store.allCandles('1d')).keys()]).toEqual(['BTC'])
+    expect(await store.removeSyntheticBars()).toEqual({ daily: 0, hourly: 0 })
+    expect(await store.version()).toBe(version + 1)
+  })
+
+  it('a store that held only synthetic bars is empty and unlabelled afterwards', async () => {
+    const [db] = twoConnections()
+    const store = new MarketStore(db.db)
+    await store.saveCandles('1d', [bar('2026-03-18', 2)], 'synthetic-demo')
+    await store.removeSyntheticBars()
+    expect(await store.hasData()).toBe(false)
+    expect(await store.source()).toBe('csv') // the default label of an empty store
+  })
+})

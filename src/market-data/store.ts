@@ -2,7 +2,11 @@ import type { Db } from '../db/client'
 import {
   bumpDataVersion,
   type CandleQuery,
+  candleSources,
   countCandles,
+  countCandlesFromSource,
+  deleteCandlesFromSource,
+  deleteMeta,
   externalChangeCounter,
   getAllCandles,
   getCandles,
@@ -19,9 +23,16 @@ import {
 import type { NewToken, Token } from '../db/schema'
 import type { Candle, Interval } from '../lib/candle'
 import { DataVersionTracker, type DataVersionTrackerOptions } from './data-version'
+import { SYNTHETIC_SOURCE } from './synthetic'
 
 /** Labels for where the stored data came from; surfaced as `meta.source` on every data response. */
 export type DataSource = 'csv' | 'binance' | 'coinbase' | 'coingecko' | 'synthetic-demo' | 'mixed'
+
+/** Bars per interval. */
+export interface BarCounts {
+  daily: number
+  hourly: number
+}
 
 /**
  * Market data as the catalog sees it: reads through the db queries, plus a data version that every write bumps so
@@ -118,6 +129,30 @@ export class MarketStore {
       await setMeta(this.db, 'data_source', previous && previous !== source ? 'mixed' : source)
     await this.bump()
     return n
+  }
+
+  /** How many bars of the synthetic demo dataset are stored (both zero: none). */
+  async syntheticBars(): Promise<BarCounts> {
+    return {
+      daily: await countCandlesFromSource(this.db, '1d', SYNTHETIC_SOURCE),
+      hourly: await countCandlesFromSource(this.db, '1h', SYNTHETIC_SOURCE),
+    }
+  }
+
+  /**
+   * Deletes the synthetic demo bars (so real data never mixes with them) and relabels the store by what is left.
+   * Token metadata stays: the demo universe's names and categories are real. Returns what was removed.
+   */
+  async removeSyntheticBars(): Promise<BarCounts> {
+    const removed = await this.syntheticBars()
+    if (removed.daily + removed.hourly === 0) return removed
+    await deleteCandlesFromSource(this.db, '1d', SYNTHETIC_SOURCE)
+    await deleteCandlesFromSource(this.db, '1h', SYNTHETIC_SOURCE)
+    const left = await candleSources(this.db)
+    if (left.length === 0) await deleteMeta(this.db, 'data_source')
+    else await setMeta(this.db, 'data_source', left.length === 1 ? left[0]! : 'mixed')
+    await this.bump()
+    return removed
   }
 
   getCursor(source: string, symbol: string, interval: Interval): Promise<string | null> {
