@@ -12,6 +12,7 @@ import type { Db } from './db/client'
 import { ApiError, createErrorRenderer } from './http/errors'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
+import { urlLengthLimit } from './http/url-limit'
 import type { Logger } from './lib/logger'
 import type { MarketStore } from './market-data/store'
 import type { IdempotencyStore } from './payments/idempotency'
@@ -44,7 +45,7 @@ type AppEnv = { Variables: PaymentVariables & { requestId: string } }
 export function createApp(services: Services, endpoints: readonly Endpoint[] = catalog): Hono<AppEnv> {
   const { config, logger, market } = services
   const app = new Hono<AppEnv>()
-  const cache = new ResultCache<object>()
+  const cache = new ResultCache(config.resultCacheMaxBytes)
 
   app.use(requestId())
   app.use(
@@ -73,6 +74,7 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
       payer: c.var.payment?.payer,
     })
   })
+  app.use(urlLengthLimit())
 
   app.get('/', (c) =>
     c.json({
@@ -116,9 +118,9 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
         input = parsed.value
       }
       const version = await market.version()
-      const body = await cache.getOrCompute(ResultCache.key(endpoint.path, input, version), async () => {
+      const json = await cache.getOrCompute(ResultCache.key(endpoint.path, input, version), async () => {
         const result = await endpoint.run(input, { market, config })
-        return {
+        return JSON.stringify({
           success: true,
           message: result.message ?? 'ok',
           length: result.data.length,
@@ -129,9 +131,10 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
             ...(endpoint.methodology ? { methodology: endpoint.methodology } : {}),
             ...result.meta,
           },
-        }
+        })
       })
-      return c.json(body)
+      // The cache holds the body as sent: a hit costs no serialisation, and its size is what the bound counts.
+      return c.body(json, 200, { 'Content-Type': 'application/json' })
     }
     if (endpoint.tier === 'free') app.get(endpoint.path, handler)
     else app.get(endpoint.path, paymentGate(endpoint, services), handler)
