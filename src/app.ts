@@ -11,6 +11,7 @@ import { ApiError, createErrorRenderer } from './http/errors'
 import { paymentGate } from './http/payment-gate'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
+import { urlLengthLimit } from './http/url-limit'
 
 export type { AppEnv, Services } from './http/app-env'
 
@@ -18,7 +19,7 @@ export type { AppEnv, Services } from './http/app-env'
 export function createApp(services: Services, endpoints: readonly Endpoint[] = catalog): Hono<AppEnv> {
   const { config, logger, market } = services
   const app = new Hono<AppEnv>()
-  const cache = new ResultCache<object>()
+  const cache = new ResultCache(config.resultCacheMaxBytes)
 
   app.use(requestId())
   app.use(
@@ -47,6 +48,7 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
       payer: c.var.payment?.payer,
     })
   })
+  app.use(urlLengthLimit())
 
   app.get('/', (c) =>
     c.json({
@@ -91,9 +93,9 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
         input = parsed.value
       }
       const version = await market.version()
-      const body = await cache.getOrCompute(ResultCache.key(endpoint.path, input, version), async () => {
+      const json = await cache.getOrCompute(ResultCache.key(endpoint.path, input, version), async () => {
         const result = await endpoint.run(input, { market, config })
-        return {
+        return JSON.stringify({
           success: true,
           message: result.message ?? 'ok',
           length: result.data.length,
@@ -104,9 +106,10 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
             ...(endpoint.methodology ? { methodology: endpoint.methodology } : {}),
             ...result.meta,
           },
-        }
+        })
       })
-      return c.json(body)
+      // The cache holds the body as sent: a hit costs no serialisation, and its size is what the bound counts.
+      return c.body(json, 200, { 'Content-Type': 'application/json' })
     }
     if (endpoint.requiresMarketData) app.use(endpoint.path, requireMarketData)
     if (endpoint.tier === 'free') app.get(endpoint.path, handler)

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs'
-import path from 'node:path'
 import { serve } from '@hono/node-server'
 import { createPublicClient, http } from 'viem'
 import { createApp } from './app'
@@ -13,8 +11,8 @@ import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
 import { type AnvilInstance, startAnvil } from './devnet/anvil'
 import { setupDevnet } from './devnet/setup'
 import { createLogger } from './lib/logger'
-import { importOhlcvCsv, importTokensCsv } from './market-data/csv-import'
 import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
+import { loadInitialCsv } from './market-data/initial-csv'
 import { abandonedAfterMs, startReconciler } from './payments/reconciler'
 import { createServices } from './services'
 
@@ -63,8 +61,12 @@ export async function startNode(config: Config): Promise<RunningNode> {
         : undefined,
   })
 
-  if (!(await services.market.hasData()) && config.marketDataCsv) {
-    await loadInitialCsv(config, services.market, logger)
+  if (config.marketDataCsv) {
+    await loadInitialCsv(services.market, {
+      file: config.marketDataCsv,
+      tokensFile: config.tokensCsv,
+      logger,
+    })
   }
   if (!(await services.market.hasData()) && config.network === 'devnet' && config.marketData.firstRunIngest) {
     await firstRunIngest({ store: services.market, logger, urls: config.marketData.urls })
@@ -142,27 +144,4 @@ export async function startNode(config: Config): Promise<RunningNode> {
       await anvil?.stop()
     },
   }
-}
-
-async function loadInitialCsv(
-  config: Config,
-  market: import('./market-data/store').MarketStore,
-  logger: import('./lib/logger').Logger,
-): Promise<void> {
-  const file = config.marketDataCsv!
-  const tokensFile = config.tokensCsv ?? path.join(path.dirname(file), 'tokens.csv')
-  if (existsSync(tokensFile)) {
-    const tokens = await importTokensCsv(market, tokensFile)
-    logger.info('imported tokens', { file: tokensFile, tokens: tokens.tokens })
-  }
-  const summary = await importOhlcvCsv(market, file)
-  logger.info('imported market data', {
-    file,
-    rows: summary.upserted,
-    symbols: summary.symbols,
-    from: summary.firstTime,
-    to: summary.lastTime,
-    skipped: summary.skipped,
-    ms: summary.ms,
-  })
 }

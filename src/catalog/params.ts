@@ -2,6 +2,27 @@ import { z } from 'zod'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
+/**
+ * The longest value any query parameter may have, whatever its schema (checked by every endpoint's parse before the
+ * schema runs): nothing a client sends can make a parameter, a cache key or an error message large. The schemas below
+ * set tighter caps where a parameter has a natural size.
+ */
+export const MAX_PARAM_CHARS = 2_048
+
+/** The first query parameter longer than {@link MAX_PARAM_CHARS}, if any. */
+export function oversizedParameter(query: Record<string, string>): string | undefined {
+  return Object.keys(query).find((name) => (query[name]?.length ?? 0) > MAX_PARAM_CHARS)
+}
+
+/** A string parameter of at most `max` characters (as sent, before trimming). */
+const boundedString = (max: number) => z.string().max(max, `at most ${max} characters`)
+
+/** Up to 100 symbols of up to 15 characters, their commas and some spaces. */
+const SYMBOL_LIST_MAX_CHARS = 2_000
+/** Token categories are short labels ("Layer 1", "DeFi"). */
+const CATEGORY_MAX_CHARS = 64
+const INDEX_LIST_MAX_CHARS = 2_000
+
 /** `YYYY-MM-DD` that is a real calendar date. */
 export const IsoDate = z
   .string()
@@ -13,8 +34,7 @@ export const IsoDate = z
   )
 
 /** Comma list of symbols (`BTC,ETH`), upper-cased, de-duplicated. */
-export const SymbolList = z
-  .string()
+export const SymbolList = boundedString(SYMBOL_LIST_MAX_CHARS)
   .transform((v) => [
     ...new Set(
       v
@@ -70,19 +90,19 @@ export const requireOneSymbol = <
   })
 
 const INDEX_ID = /^[a-z0-9][a-z0-9-]{0,63}$/
+/** An index id is at most 64 characters; a few surrounding spaces are forgiven. */
+const INDEX_ID_MAX_CHARS = 80
 const INDEX_ID_MESSAGE = 'index ids are lower-case letters, digits and dashes, e.g. top10 or sector-defi'
 
 /** One index id (`top10`, `top50`, `sector-<category>`), case-insensitive. */
-export const IndexId = z
-  .string()
+export const IndexId = boundedString(INDEX_ID_MAX_CHARS)
   .trim()
   .toLowerCase()
   .regex(/^[^,]*$/, 'exactly one index id, e.g. index=top10')
   .regex(INDEX_ID, INDEX_ID_MESSAGE)
 
 /** Comma list of index ids, lower-cased, de-duplicated. */
-export const IndexList = z
-  .string()
+export const IndexList = boundedString(INDEX_LIST_MAX_CHARS)
   .transform((v) => [
     ...new Set(
       v
@@ -92,3 +112,6 @@ export const IndexList = z
     ),
   ])
   .pipe(z.array(z.string().regex(INDEX_ID, INDEX_ID_MESSAGE)).min(1, 'at least one index id').max(100))
+
+/** A token category to filter by (`Layer 1`), compared case-insensitively. */
+export const Category = boundedString(CATEGORY_MAX_CHARS).trim()

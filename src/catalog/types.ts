@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { Config } from '../config/env'
 import type { MarketStore } from '../market-data/store'
 import type { Tier } from '../pricing/tiers'
+import { MAX_PARAM_CHARS, oversizedParameter } from './params'
 
 export interface EndpointDeps {
   market: MarketStore
@@ -57,6 +58,13 @@ export function defineEndpoint<I, O>(definition: EndpointDefinition<I, O>): Endp
   return {
     ...rest,
     parse(query) {
+      const oversized = oversizedParameter(query)
+      if (oversized !== undefined)
+        return {
+          ok: false,
+          parameter: oversized,
+          message: `${oversized}: at most ${MAX_PARAM_CHARS} characters`,
+        }
       const parsed = definition.input.safeParse(query)
       if (parsed.success) return { ok: true, value: parsed.data }
       const issue = parsed.error.issues[0]

@@ -6,7 +6,8 @@ import { Interval } from '../lib/candle'
 import { importOhlcvCsv, importTokensCsv } from '../market-data/csv-import'
 import { DEFAULT_UNIVERSE } from '../market-data/default-universe'
 import { ingestCandles, ingestCoinGeckoMarkets } from '../market-data/ingestion'
-import { MarketStore } from '../market-data/store'
+import { type BarCounts, MarketStore } from '../market-data/store'
+import { admitRealData } from '../market-data/synthetic-guard'
 import { progressBar } from './progress'
 
 export const ingestHelp = `Usage: x402-analytics ingest [--source binance|coinbase|coingecko|csv] [options]
@@ -21,6 +22,9 @@ rows are upserted by (symbol, time), and exchange ingestion resumes from each sy
   --until DATE     last bar to fetch (default: now)
   --csv PATH       OHLCV CSV (implies --source csv): symbol,date|timestamp,open,high,low,close,volume,market_cap
   --tokens PATH    token metadata CSV (symbol,name,category,…); tokens.csv next to --csv is used when present
+  --replace-synthetic
+                   the store holds the synthetic demo dataset of an offline first run: delete those bars first
+                   (without this flag such a store is refused, so real and synthetic prices never mix)
 
 Examples:
   x402-analytics ingest --csv ../shared/data/daily_ohlcv.csv
@@ -37,6 +41,7 @@ export async function ingestCommand(argv: string[]): Promise<void> {
       until: { type: 'string' },
       csv: { type: 'string', multiple: true },
       tokens: { type: 'string' },
+      'replace-synthetic': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -54,10 +59,26 @@ export async function ingestCommand(argv: string[]): Promise<void> {
   const interval = Interval.safeParse(values.interval)
   if (!interval.success) return fail('--interval must be 1d or 1h')
 
+  // Before anything is deleted or written: a mistyped path must not cost the user their stored data.
+  const missing = (values.csv ?? []).find((file) => !existsSync(file))
+  if (missing) throw new Error(`no such file: ${missing}`)
+
   const config = parseEnv(process.env)
   const database = openSqliteDb(config.databasePath)
   const store = new MarketStore(database.db)
   try {
+    const admitted = await admitRealData(store, { replaceSynthetic: values['replace-synthetic'] })
+    if (!admitted.ok) {
+      console.error(refusalOverSynthetic(config.databasePath, admitted.synthetic))
+      process.exitCode = 1
+      return
+    }
+    const removed = admitted.removedSynthetic
+    if (removed.daily + removed.hourly > 0) {
+      console.log(
+        `removed the synthetic demo dataset: ${removed.daily.toLocaleString()} daily and ${removed.hourly.toLocaleString()} hourly bars`,
+      )
+    }
     if (source === 'csv') return await importCsvFiles(store, values.csv ?? [], values.tokens)
     const symbols = values.symbols
       ? values.symbols
@@ -109,7 +130,6 @@ async function importCsvFiles(
   tokens: string | undefined,
 ): Promise<void> {
   for (const file of files) {
-    if (!existsSync(file)) throw new Error(`no such file: ${file}`)
     const tokensFile = tokens ?? file.replace(/[^/\\]+$/, 'tokens.csv')
     if (existsSync(tokensFile)) {
       const t = await importTokensCsv(store, tokensFile)
@@ -128,4 +148,13 @@ async function importCsvFiles(
     )
     for (const error of summary.errors) console.log(`  skipped: ${error}`)
   }
+}
+
+function refusalOverSynthetic(databasePath: string, synthetic: BarCounts): string {
+  return (
+    `refusing to ingest: the database at ${databasePath} holds the SYNTHETIC demo dataset of an offline first run ` +
+    `(${synthetic.daily.toLocaleString()} daily and ${synthetic.hourly.toLocaleString()} hourly bars), and real ` +
+    'prices must not be mixed with invented ones.\n' +
+    '  Re-run with --replace-synthetic to delete the synthetic bars first, or set DATABASE_PATH to a new file.'
+  )
 }

@@ -79,6 +79,8 @@ export const EnvSchema = z
     SPEND_MAX_USD_PER_ENDPOINT_DAY: optionalCap.default(''),
     IDEMPOTENCY_TTL_HOURS: positiveInt.default(24),
     IDEMPOTENCY_MAX_RECORDS: positiveInt.default(100_000),
+    /** Memory for cached endpoint results, in MiB of keys and JSON bodies; 0 turns the cache off. */
+    RESULT_CACHE_MAX_MB: z.coerce.number().int().min(0).max(65_536).default(32),
     /** Secret, optional: HMAC key for admin key hashes (keys only verify with the pepper they were made with). */
     ADMIN_KEY_PEPPER: optionalString,
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -165,6 +167,8 @@ export interface Config {
     perEndpointDay: UsdMicros | null
   }
   idempotency: { ttlMs: number; maxRecords: number }
+  /** Bound of the endpoint result cache in bytes (keys and bodies); 0: no caching. */
+  resultCacheMaxBytes: number
   logLevel: Env['LOG_LEVEL']
 }
 
@@ -235,6 +239,7 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
       perEndpointDay: capMicros(env.SPEND_MAX_USD_PER_ENDPOINT_DAY),
     },
     idempotency: { ttlMs: env.IDEMPOTENCY_TTL_HOURS * 3_600_000, maxRecords: env.IDEMPOTENCY_MAX_RECORDS },
+    resultCacheMaxBytes: env.RESULT_CACHE_MAX_MB * 1024 * 1024,
     logLevel: env.LOG_LEVEL,
   })
 }

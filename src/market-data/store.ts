@@ -2,10 +2,16 @@ import type { Db } from '../db/client'
 import {
   bumpDataVersion,
   type CandleQuery,
+  candleSources,
   countCandles,
+  countCandlesFromSource,
+  deleteCandlesFromSource,
+  deleteMeta,
+  externalChangeCounter,
   getAllCandles,
   getCandles,
   getCursor,
+  getDataVersion,
   getMeta,
   latestCandleTime,
   listTokens,
@@ -16,16 +22,24 @@ import {
 } from '../db/queries/market-data'
 import type { NewToken, Token } from '../db/schema'
 import type { Candle, Interval } from '../lib/candle'
+import { DataVersionTracker, type DataVersionTrackerOptions } from './data-version'
+import { SYNTHETIC_SOURCE } from './synthetic'
 
 /** Labels for where the stored data came from; surfaced as `meta.source` on every data response. */
 export type DataSource = 'csv' | 'binance' | 'coinbase' | 'coingecko' | 'synthetic-demo' | 'mixed'
 
+/** Bars per interval. */
+export interface BarCounts {
+  daily: number
+  hourly: number
+}
+
 /**
  * Market data as the catalog sees it: reads through the db queries, plus a data version that every write bumps so
- * caches keyed on it go stale the moment new data lands.
+ * caches keyed on it go stale the moment new data lands, whichever process wrote it.
  */
 export class MarketStore {
-  private cachedVersion: number | undefined
+  private readonly dataVersion: DataVersionTracker
   private readonly universeCache = new Map<
     Interval,
     { version: number; value: Promise<Map<string, Candle[]>> }
@@ -33,12 +47,18 @@ export class MarketStore {
   private hasDataCache: { version: number; value: boolean } | undefined
   private tokensCache: { version: number; tokens: Token[]; bySymbol: Map<string, Token> } | undefined
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    options: DataVersionTrackerOptions = {},
+  ) {
+    this.dataVersion = new DataVersionTracker(
+      { readVersion: () => getDataVersion(db), readChangeCounter: () => externalChangeCounter(db) },
+      options,
+    )
+  }
 
-  async version(): Promise<number> {
-    if (this.cachedVersion === undefined)
-      this.cachedVersion = Number((await getMeta(this.db, 'data_version')) ?? 0)
-    return this.cachedVersion
+  version(): Promise<number> {
+    return this.dataVersion.current()
   }
 
   async hasData(): Promise<boolean> {
@@ -111,6 +131,30 @@ export class MarketStore {
     return n
   }
 
+  /** How many bars of the synthetic demo dataset are stored (both zero: none). */
+  async syntheticBars(): Promise<BarCounts> {
+    return {
+      daily: await countCandlesFromSource(this.db, '1d', SYNTHETIC_SOURCE),
+      hourly: await countCandlesFromSource(this.db, '1h', SYNTHETIC_SOURCE),
+    }
+  }
+
+  /**
+   * Deletes the synthetic demo bars (so real data never mixes with them) and relabels the store by what is left.
+   * Token metadata stays: the demo universe's names and categories are real. Returns what was removed.
+   */
+  async removeSyntheticBars(): Promise<BarCounts> {
+    const removed = await this.syntheticBars()
+    if (removed.daily + removed.hourly === 0) return removed
+    await deleteCandlesFromSource(this.db, '1d', SYNTHETIC_SOURCE)
+    await deleteCandlesFromSource(this.db, '1h', SYNTHETIC_SOURCE)
+    const left = await candleSources(this.db)
+    if (left.length === 0) await deleteMeta(this.db, 'data_source')
+    else await setMeta(this.db, 'data_source', left.length === 1 ? left[0]! : 'mixed')
+    await this.bump()
+    return removed
+  }
+
   getCursor(source: string, symbol: string, interval: Interval): Promise<string | null> {
     return getCursor(this.db, source, symbol, interval)
   }
@@ -120,6 +164,6 @@ export class MarketStore {
   }
 
   private async bump(): Promise<void> {
-    this.cachedVersion = await bumpDataVersion(this.db)
+    this.dataVersion.record(await bumpDataVersion(this.db))
   }
 }

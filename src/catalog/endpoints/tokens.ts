@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Limit, Page, SymbolSelector, symbolsFrom } from '../params'
+import { Category, Limit, Page, SymbolSelector, symbolsFrom } from '../params'
 import { defineEndpoint } from '../types'
 
 const TokenItem = z.object({
@@ -19,7 +19,7 @@ export const tokensEndpoint = defineEndpoint({
   description: 'The token universe with ids (our token_id is the symbol), names and categories. Free.',
   input: z.object({
     ...SymbolSelector,
-    category: z.string().optional(),
+    category: Category.optional(),
     limit: Limit.default(100),
     page: Page,
   }),

@@ -133,6 +133,28 @@ export async function countCandles(db: Db, interval: Interval, symbol?: string):
   return row?.n ?? 0
 }
 
+/** How many bars of an interval came from `source` (e.g. the synthetic demo dataset). */
+export async function countCandlesFromSource(db: Db, interval: Interval, source: string): Promise<number> {
+  const table = tableFor(interval)
+  const [row] = await db.select({ n: count() }).from(table).where(eq(table.source, source))
+  return row?.n ?? 0
+}
+
+/** Deletes every bar of an interval that came from `source` (one statement). */
+export async function deleteCandlesFromSource(db: Db, interval: Interval, source: string): Promise<void> {
+  const table = tableFor(interval)
+  await db.delete(table).where(eq(table.source, source))
+}
+
+/** The distinct sources of all stored bars, daily and hourly, sorted. */
+export async function candleSources(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ source: dailyOhlcv.source })
+    .from(dailyOhlcv)
+    .union(db.selectDistinct({ source: hourlyOhlcv.source }).from(hourlyOhlcv))
+  return rows.map((r) => r.source).sort()
+}
+
 export async function latestCandleTime(db: Db, interval: Interval): Promise<string | null> {
   const table = tableFor(interval)
   const [row] = await db.select({ t: max(table.time) }).from(table)
@@ -149,6 +171,31 @@ export async function setMeta(db: Db, key: string, value: string): Promise<void>
     .insert(dataMeta)
     .values({ key, value })
     .onConflictDoUpdate({ target: dataMeta.key, set: { value } })
+}
+
+export async function deleteMeta(db: Db, key: string): Promise<void> {
+  await db.delete(dataMeta).where(eq(dataMeta.key, key))
+}
+
+/** The market-data version row (0 before the first write): the one source of truth shared by every process. */
+export async function getDataVersion(db: Db): Promise<number> {
+  return Number((await getMeta(db, 'data_version')) ?? 0)
+}
+
+const DATA_VERSION_PRAGMA = sql`PRAGMA data_version`
+
+/**
+ * SQLite's `PRAGMA data_version`: a per-connection counter that changes when another connection (or process) commits
+ * to the file, so an unchanged value proves that nobody else wrote. `undefined` where the database has no such
+ * pragma (Cloudflare D1), so callers fall back to re-reading the version row.
+ */
+export async function externalChangeCounter(db: Db): Promise<number | undefined> {
+  try {
+    const [row] = await db.all<{ data_version?: unknown }>(DATA_VERSION_PRAGMA)
+    return typeof row?.data_version === 'number' ? row.data_version : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Bumps the market-data version (one atomic statement) so caches keyed on it invalidate. */
