@@ -95,6 +95,14 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
       const version = await market.version()
       const json = await cache.getOrCompute(ResultCache.key(endpoint.path, input, version), async () => {
         const result = await endpoint.run(input, { market, config })
+        // A paid answer with nothing in it is not sold: 404, and the payment gate releases the payment.
+        if (result.data.length === 0 && endpoint.tier !== 'free') {
+          throw new ApiError(
+            'noData',
+            `nothing to return: ${result.message ?? 'no rows match this query'}; nothing was charged`,
+            result.meta ?? {},
+          )
+        }
         return JSON.stringify({
           success: true,
           message: result.message ?? 'ok',

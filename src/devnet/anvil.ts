@@ -10,6 +10,8 @@ export interface AnvilOptions {
   chainId?: number
   /** Resolve once this many ms pass without the RPC answering. */
   startTimeoutMs?: number
+  /** Unix seconds of the genesis block (tests give the chain a clock that lags the wall clock). */
+  genesisTimestamp?: number
 }
 
 export interface AnvilInstance {
@@ -63,6 +65,7 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilInstance> 
       '--host',
       host,
       '--silent',
+      ...(options.genesisTimestamp === undefined ? [] : ['--timestamp', String(options.genesisTimestamp)]),
     ],
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
   )

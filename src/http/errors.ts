@@ -13,6 +13,7 @@ export const ErrorCode = {
   forbidden: { status: 403, code: 'forbidden' },
   notFound: { status: 404, code: 'not_found' },
   unknownSymbol: { status: 404, code: 'unknown_symbol' },
+  noData: { status: 404, code: 'no_data' },
   paymentInProgress: { status: 409, code: 'payment_in_progress' },
   requestInProgress: { status: 409, code: 'request_in_progress' },
   idempotencyKeyReused: { status: 409, code: 'idempotency_key_reused' },

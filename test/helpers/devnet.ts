@@ -17,8 +17,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** A fresh anvil chain prepared exactly as `npm start` prepares it (DESIGN.md §2), private to one test file. */
-export async function startTestDevnet() {
-  const anvil = await startAnvil({ port: await freePort() })
+export async function startTestDevnet(options: { genesisTimestamp?: number } = {}) {
+  const anvil = await startAnvil({ port: await freePort(), genesisTimestamp: options.genesisTimestamp })
   await setupDevnet(anvil.rpcUrl)
   const chain = devnetChain(anvil.rpcUrl)
   const client = createPublicClient({ chain, transport: http(anvil.rpcUrl) })
