@@ -43,26 +43,20 @@ const BASE_TMAI: AssetConfig = {
   transferMethod: 'permit2',
 }
 
+const BASE_MAINNET: NetworkConfig = {
+  id: 'base',
+  chain: base,
+  chainId: 8453,
+  caip2: 'eip155:8453',
+  v1Name: 'base',
+  usdc: BASE_USDC,
+  tmai: BASE_TMAI,
+}
+
 /** Data, not logic: the chains and assets we accept. The devnet mirrors Base mainnet (same chain id and addresses). */
 export const NETWORKS: Record<NetworkName, NetworkConfig> = {
-  devnet: {
-    id: 'devnet',
-    chain: base,
-    chainId: 8453,
-    caip2: 'eip155:8453',
-    v1Name: 'base',
-    usdc: BASE_USDC,
-    tmai: BASE_TMAI,
-  },
-  base: {
-    id: 'base',
-    chain: base,
-    chainId: 8453,
-    caip2: 'eip155:8453',
-    v1Name: 'base',
-    usdc: BASE_USDC,
-    tmai: BASE_TMAI,
-  },
+  devnet: { ...BASE_MAINNET, id: 'devnet' },
+  base: BASE_MAINNET,
   'base-sepolia': {
     id: 'base-sepolia',
     chain: baseSepolia,
