@@ -87,13 +87,15 @@ export function paymentGate(
 
   return async function paymentGate(c, next) {
     const url = new URL(c.req.url)
-    const parsed = endpoint.parse(c.req.query())
-    if (parsed.ok) c.set('parsedInput', parsed.value)
+    const payment = incomingPayment(c.req.header('PAYMENT-SIGNATURE'), c.req.header('X-PAYMENT'))
+    // The parameters matter only to a payment (an unpaid request gets the 402 whatever it asks, so crawlers see prices).
+    const parsed = payment ? endpoint.parse(c.req.query()) : ({ ok: true, value: undefined } as const)
+    if (parsed.ok && payment) c.set('parsedInput', parsed.value)
     const input: PaidRequestInput = {
       route,
       transport: 'http',
       resourceUrl: `${publicBase ?? url.origin}${url.pathname}${url.search}`,
-      payment: incomingPayment(c.req.header('PAYMENT-SIGNATURE'), c.req.header('X-PAYMENT')),
+      payment,
       tokenPreference: preferenceOf(c.req.header('x-payment-token')),
       idempotencyKey: c.req.header('Idempotency-Key'),
       input: parsed.ok ? { ok: true } : { ok: false, parameter: parsed.parameter, message: parsed.message },
