@@ -9,6 +9,7 @@ import type { Endpoint } from './catalog/types'
 import type { Config } from './config/env'
 import type { NetworkConfig } from './config/networks'
 import type { Db } from './db/client'
+import { createClientAddress, type SocketAddress } from './http/client-address'
 import { ApiError, createErrorRenderer } from './http/errors'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
@@ -40,8 +41,18 @@ export interface Services {
 
 type AppEnv = { Variables: PaymentVariables & { requestId: string } }
 
+/** What differs between runtimes, passed in by the entry (node.ts; a Worker later). */
+export interface AppRuntime {
+  /** The connection's peer address; combined with TRUST_PROXY into the client address. */
+  socketAddress?: SocketAddress
+}
+
 /** Builds the HTTP app from its services: the same on Node and on Workers. */
-export function createApp(services: Services, endpoints: readonly Endpoint[] = catalog): Hono<AppEnv> {
+export function createApp(
+  services: Services,
+  endpoints: readonly Endpoint[] = catalog,
+  runtime: AppRuntime = {},
+): Hono<AppEnv> {
   const { config, logger, market } = services
   const app = new Hono<AppEnv>()
   const cache = new ResultCache<object>()
@@ -137,7 +148,14 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
     else app.get(endpoint.path, paymentGate(endpoint, services), handler)
   }
 
-  app.route('/admin', createAdminRouter({ db: services.db, logger, pepper: config.adminKeyPepper }))
+  const clientAddress = createClientAddress({
+    socketAddress: runtime.socketAddress,
+    trustedProxies: config.trustProxy,
+  })
+  app.route(
+    '/admin',
+    createAdminRouter({ db: services.db, logger, pepper: config.adminKeyPepper, clientAddress }),
+  )
 
   app.notFound((c) =>
     c.json({ success: false, error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404),

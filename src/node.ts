@@ -3,6 +3,7 @@ import path from 'node:path'
 import { serve } from '@hono/node-server'
 import { createPublicClient, http } from 'viem'
 import { createApp } from './app'
+import { catalog } from './catalog'
 import { AssetRegistryMismatchError, checkAssetRegistry } from './chain/check-assets'
 import type { Config } from './config/env'
 import { describeConfig } from './config/env'
@@ -11,6 +12,7 @@ import { openSqliteDb } from './db/client'
 import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
 import { type AnvilInstance, startAnvil } from './devnet/anvil'
 import { setupDevnet } from './devnet/setup'
+import { nodeSocketAddress } from './http/node-socket-address'
 import { createLogger } from './lib/logger'
 import { importOhlcvCsv, importTokensCsv } from './market-data/csv-import'
 import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
@@ -105,7 +107,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       )
   }, 10 * 60_000)
   housekeeping.unref()
-  const app = createApp(services)
+  const app = createApp(services, catalog, { socketAddress: nodeSocketAddress })
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve(
       // Payment headers can be large (smart-wallet signatures); let our own 16 KiB check answer, not Node's 431.

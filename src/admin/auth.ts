@@ -1,9 +1,8 @@
-import { getConnInfo as nodeConnInfo } from '@hono/node-server/conninfo'
 import type { Context, MiddlewareHandler } from 'hono'
-import type { GetConnInfo } from 'hono/conninfo'
 import type { Db } from '../db/client'
 import { insertAdminAudit } from '../db/queries/admin'
 import type { AdminScope } from '../db/schema/admin'
+import type { ClientAddress } from '../http/client-address'
 import { ApiError } from '../http/errors'
 import type { Logger } from '../lib/logger'
 import { type AdminAuthResult, authenticateAdminKey } from './key-store'
@@ -21,21 +20,8 @@ export interface AdminAuthOptions {
   now: () => number
   perIp: RateLimiter
   perKey: RateLimiter
-  getConnInfo?: GetConnInfo
-}
-
-/**
- * The client address: the first `x-forwarded-for` hop when present (we run behind a proxy), else the socket
- * address. `app.request` in tests has no socket, hence the guard.
- */
-export function clientAddress(c: Context, getConnInfo: GetConnInfo = nodeConnInfo): string {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
-  if (forwarded) return forwarded.slice(0, 64)
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown'
-  } catch {
-    return 'unknown'
-  }
+  /** Who is asking: the key of the per-address limit and the audit trail's `ip`. */
+  clientAddress: ClientAddress
 }
 
 function rateLimited(c: Context, retryAfterSeconds: number): ApiError {
@@ -50,7 +36,7 @@ function rateLimited(c: Context, retryAfterSeconds: number): ApiError {
 export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv> {
   const { db, logger, now } = options
   return async function adminAuth(c, next) {
-    const ip = clientAddress(c, options.getConnInfo)
+    const ip = options.clientAddress(c)
     const request = { method: c.req.method, path: c.req.path }
     const byIp = options.perIp.take(ip)
     if (!byIp.ok) {

@@ -9,6 +9,7 @@ import { hashAdminSecret, parseAdminKey } from '../../src/admin/keys'
 import { type AdminRouterDeps, createAdminRouter } from '../../src/admin/router'
 import { type NewPayment, payments, spendOverrides } from '../../src/db/schema'
 import { adminAudit, adminKeys } from '../../src/db/schema/admin'
+import { createClientAddress } from '../../src/http/client-address'
 import { createLogger } from '../../src/lib/logger'
 import { createTestContext } from '../helpers/context'
 
@@ -26,13 +27,19 @@ async function setup(options: Partial<Pick<AdminRouterDeps, 'rateLimit' | 'peppe
   const ctx = await createTestContext({ rpcUrl: 'http://127.0.0.1:9', seed: false, logLines: lines })
   contexts.push(ctx)
   const clock = { now: Date.parse('2026-03-18T12:00:00Z') }
-  // The app mounts the router at /admin with the configured pepper; tests mount their own with a controlled clock.
+  // The app mounts the router at /admin with the configured pepper; tests mount their own with a controlled clock,
+  // as if behind a trusted proxy at 127.0.0.1 that forwards the client's address (see admin-abuse.test.ts for the
+  // socket address over a real port).
   const admin = new Hono().route(
     '/admin',
     createAdminRouter({
       db: ctx.db,
       logger: createLogger('debug', (line) => lines.push(line)),
       now: () => clock.now,
+      clientAddress: createClientAddress({
+        socketAddress: () => '127.0.0.1',
+        trustedProxies: ['127.0.0.1', '10.0.0.0/8'],
+      }),
       ...options,
     }),
   )
@@ -277,12 +284,12 @@ describe('admin keys', () => {
         detail: { method: 'PUT', path: `/admin/spend-limits/${payer}`, status: 200 },
         ip: '198.51.100.4',
       },
-      expect.objectContaining({ keyId: writer.info.id, action: 'spend_override.delete', ip: 'unknown' }),
+      expect.objectContaining({ keyId: writer.info.id, action: 'spend_override.delete', ip: '127.0.0.1' }),
       {
         keyId: writer.info.id,
         action: 'key.use',
         detail: { method: 'DELETE', path: `/admin/spend-limits/${payer}`, status: 200 },
-        ip: 'unknown',
+        ip: '127.0.0.1',
       },
       {
         keyId: rotated.info.id,
