@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger'
 import { type AdminAuthResult, authenticateAdminKey } from './key-store'
 import { scopeAllows } from './keys'
 import type { RateLimiter } from './rate-limit'
+import type { AdminRefusals } from './refusals'
 
 export type AdminKeyContext = Extract<AdminAuthResult, { ok: true }>['key']
 export type AdminVariables = { adminKey: AdminKeyContext; clientIp: string }
@@ -22,6 +23,8 @@ export interface AdminAuthOptions {
   perKey: RateLimiter
   /** Who is asking: the key of the per-address limit and the audit trail's `ip`. */
   clientAddress: ClientAddress
+  /** Where unauthenticated refusals are counted (summarised per address and minute). */
+  refusals: AdminRefusals
 }
 
 function rateLimited(c: Context, retryAfterSeconds: number): ApiError {
@@ -31,7 +34,8 @@ function rateLimited(c: Context, retryAfterSeconds: number): ApiError {
 
 /**
  * Bearer-key authentication for every admin route: per-address rate limit, key check, per-key rate limit, then the
- * handler; each use is audited with its outcome. Every refusal gets the same 401 body, whatever the reason.
+ * handler; each use is audited with its outcome, refusals in per-minute summaries. Every refusal gets the same 401
+ * body, whatever the reason.
  */
 export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv> {
   const { db, logger, now } = options
@@ -40,7 +44,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv
     const request = { method: c.req.method, path: c.req.path }
     const byIp = options.perIp.take(ip)
     if (!byIp.ok) {
-      logger.warn('admin rate limit (address)', { ip, path: request.path })
+      options.refusals.rateLimited({ at: now(), ip, path: request.path })
       throw rateLimited(c, byIp.retryAfterSeconds)
     }
     const at = now()
@@ -49,14 +53,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv
       now: at,
     })
     if (!auth.ok) {
-      await insertAdminAudit(db, {
-        at,
-        keyId: auth.keyId,
-        action: 'auth.denied',
-        detail: { ...request, reason: auth.reason },
-        ip,
-      })
-      logger.warn('admin key refused', { kid: auth.keyId, reason: auth.reason, ip, path: request.path })
+      await options.refusals.denied({ at, ip, keyId: auth.keyId, reason: auth.reason, ...request })
       c.header('WWW-Authenticate', 'Bearer realm="admin"')
       throw new ApiError('unauthorized', 'a valid admin key is required')
     }

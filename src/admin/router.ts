@@ -27,6 +27,7 @@ import {
   SpendOverrideBody,
 } from './params'
 import { RateLimiter } from './rate-limit'
+import { AdminRefusals } from './refusals'
 import { RevenueAggregator } from './revenue'
 
 export interface AdminRouterDeps {
@@ -78,6 +79,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
       perIp: new RateLimiter(limits.perIpPerMinute, now),
       perKey: new RateLimiter(limits.perKeyPerMinute, now),
       clientAddress: deps.clientAddress ?? createClientAddress(),
+      refusals: new AdminRefusals({ db, logger }),
     }),
   )
 
