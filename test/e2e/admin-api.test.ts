@@ -594,6 +594,40 @@ describe('ledger views', () => {
   })
 })
 
+describe('time bounds', () => {
+  it.each([
+    ['/payments?from=2026-02-30', 'from'],
+    ['/payments?to=2026-02-29', 'to'], // 2026 is not a leap year
+    ['/revenue?from=2026-04-31', 'from'],
+    ['/revenue?from=2026-00-10', 'from'],
+    ['/revenue?to=2026-13-01', 'to'],
+    ['/payments?from=2026-02-30T10:00:00Z', 'from'],
+    ['/payments?from=2026-03-01T25:00:00Z', 'from'],
+    ['/payments?from=yesterday', 'from'],
+  ])('%s → 400 invalid_parameter naming %s', async (route, parameter) => {
+    const { call, newKey } = await setup()
+    const { key } = await newKey('read')
+    const res = await call(route, key)
+    expect(res.status).toBe(400)
+    const body = await res.json()
+    expect(body).toMatchObject({ success: false, error: 'invalid_parameter', parameter })
+    expect(body.message).toMatch(new RegExp(`^${parameter}: (no such date|a date \\(YYYY-MM-DD\\))`))
+    if (route.endsWith('2026-02-30')) expect(body.message).toBe('from: no such date: 2026-02-30')
+  })
+
+  it('accepts real dates, leap days, ISO times with offsets and unix ms', async () => {
+    const { call, newKey } = await setup()
+    const { key } = await newKey('read')
+    for (const route of [
+      '/payments?from=2024-02-29&to=2024-03-01',
+      '/revenue?from=2026-02-28T23:30:00-05:00',
+      '/revenue?from=1772323200000&groupBy=day',
+    ]) {
+      expect((await call(route, key)).status, route).toBe(200)
+    }
+  })
+})
+
 describe('the app mounts the admin API', () => {
   it('answers /admin without a key with 401 and a key made for it works', async () => {
     const ctx = await createTestContext({ rpcUrl: 'http://127.0.0.1:9', seed: false })
