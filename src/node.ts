@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { serve } from '@hono/node-server'
 import { createPublicClient, http } from 'viem'
@@ -35,7 +35,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
   let anvil: AnvilInstance | undefined
   let rpcUrl = config.rpcUrl
   if (config.network === 'devnet') {
-    anvil = await startAnvil({ port: config.devnetPort })
+    anvil = await startAnvil({ port: config.devnetPort, pidFile: devnetPidFile(config.databasePath) })
+    if (anvil.leftover.kind === 'stopped') {
+      logger.warn('stopped the devnet a crashed run left behind', {
+        pid: anvil.leftover.pid,
+        port: anvil.leftover.port,
+      })
+    }
     const setup = await setupDevnet(anvil.rpcUrl)
     rpcUrl = anvil.rpcUrl
     logger.info('devnet ready', { rpcUrl, chainId: 8453, setupMs: setup.ms })
@@ -138,6 +144,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
       await anvil?.stop()
     },
   }
+}
+
+/** The devnet's pid file lives next to the database, so one data directory has at most one devnet. */
+function devnetPidFile(databasePath: string): string | undefined {
+  if (databasePath === ':memory:') return undefined
+  const dir = path.dirname(path.resolve(databasePath))
+  mkdirSync(dir, { recursive: true })
+  return path.join(dir, 'devnet-anvil.pid')
 }
 
 async function loadInitialCsv(
