@@ -26,8 +26,8 @@ export interface DeniedRequest {
 const WINDOW_MS = 60_000
 /** Distinct key ids and paths kept per summary; enough to see what was tried, bounded whatever is sent. */
 const LIST_CAP = 10
-/** Bound on the distinct addresses counted in the shared row. */
-const ADDRESS_COUNT_CAP = 100_000
+/** Bound on the distinct addresses counted in the shared row (its `addresses` stops growing there). */
+const ADDRESS_COUNT_CAP = 10_000
 
 /** A log line for the 1st, 10th, 100th, … refusal of a window: a flood shows, at log-scale cost. */
 const isMilestone = (n: number) => n === 1 || /^10+$/.test(String(n))
