@@ -7,6 +7,7 @@ import { catalog } from './catalog'
 import { ResultCache } from './catalog/result-cache'
 import type { Endpoint } from './catalog/types'
 import type { AppEnv, Services } from './http/app-env'
+import { createClientAddress, type SocketAddress } from './http/client-address'
 import { ApiError, createErrorRenderer } from './http/errors'
 import { paymentGate } from './http/payment-gate'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
@@ -15,8 +16,18 @@ import { urlLengthLimit } from './http/url-limit'
 
 export type { AppEnv, Services } from './http/app-env'
 
+/** What differs between runtimes, passed in by the entry (node.ts; a Worker later). */
+export interface AppRuntime {
+  /** The connection's peer address; combined with TRUST_PROXY into the client address. */
+  socketAddress?: SocketAddress
+}
+
 /** Builds the HTTP app from its services: the same on Node and on Workers. */
-export function createApp(services: Services, endpoints: readonly Endpoint[] = catalog): Hono<AppEnv> {
+export function createApp(
+  services: Services,
+  endpoints: readonly Endpoint[] = catalog,
+  runtime: AppRuntime = {},
+): Hono<AppEnv> {
   const { config, logger, market } = services
   const app = new Hono<AppEnv>()
   const cache = new ResultCache(config.resultCacheMaxBytes)
@@ -124,7 +135,14 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
     else app.get(endpoint.path, paymentGate(endpoint, services), handler)
   }
 
-  app.route('/admin', createAdminRouter({ db: services.db, logger, pepper: config.adminKeyPepper }))
+  const clientAddress = createClientAddress({
+    socketAddress: runtime.socketAddress,
+    trustedProxies: config.trustProxy,
+  })
+  app.route(
+    '/admin',
+    createAdminRouter({ db: services.db, logger, pepper: config.adminKeyPepper, clientAddress }),
+  )
 
   app.notFound((c) =>
     c.json({ success: false, error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404),

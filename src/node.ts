@@ -1,6 +1,9 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
 import { serve } from '@hono/node-server'
 import { createPublicClient, http } from 'viem'
 import { createApp } from './app'
+import { catalog } from './catalog'
 import { AssetRegistryMismatchError, checkAssetRegistry } from './chain/check-assets'
 import type { Config } from './config/env'
 import { describeConfig } from './config/env'
@@ -10,6 +13,7 @@ import { openSqliteDb } from './db/client'
 import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
 import { type AnvilInstance, startAnvil } from './devnet/anvil'
 import { setupDevnet } from './devnet/setup'
+import { nodeSocketAddress } from './http/node-socket-address'
 import { createLogger } from './lib/logger'
 import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
 import { loadInitialCsv } from './market-data/initial-csv'
@@ -33,7 +37,13 @@ export async function startNode(config: Config): Promise<RunningNode> {
   let anvil: AnvilInstance | undefined
   let rpcUrl = config.rpcUrl
   if (config.network === 'devnet') {
-    anvil = await startAnvil({ port: config.devnetPort })
+    anvil = await startAnvil({ port: config.devnetPort, pidFile: devnetPidFile(config.databasePath) })
+    if (anvil.leftover.kind === 'stopped') {
+      logger.warn('stopped the devnet a crashed run left behind', {
+        pid: anvil.leftover.pid,
+        port: anvil.leftover.port,
+      })
+    }
     const setup = await setupDevnet(anvil.rpcUrl)
     rpcUrl = anvil.rpcUrl
     logger.info('devnet ready', { rpcUrl, chainId: 8453, setupMs: setup.ms })
@@ -113,7 +123,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       )
   }, 10 * 60_000)
   housekeeping.unref()
-  const app = createApp(services)
+  const app = createApp(services, catalog, { socketAddress: nodeSocketAddress })
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve(
       // Payment headers can be large (smart-wallet signatures); let our own 16 KiB check answer, not Node's 431.
@@ -144,4 +154,12 @@ export async function startNode(config: Config): Promise<RunningNode> {
       await anvil?.stop()
     },
   }
+}
+
+/** The devnet's pid file lives next to the database, so one data directory has at most one devnet. */
+function devnetPidFile(databasePath: string): string | undefined {
+  if (databasePath === ':memory:') return undefined
+  const dir = path.dirname(path.resolve(databasePath))
+  mkdirSync(dir, { recursive: true })
+  return path.join(dir, 'devnet-anvil.pid')
 }

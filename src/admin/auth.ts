@@ -1,14 +1,14 @@
-import { getConnInfo as nodeConnInfo } from '@hono/node-server/conninfo'
 import type { Context, MiddlewareHandler } from 'hono'
-import type { GetConnInfo } from 'hono/conninfo'
 import type { Db } from '../db/client'
 import { insertAdminAudit } from '../db/queries/admin'
 import type { AdminScope } from '../db/schema/admin'
+import type { ClientAddress } from '../http/client-address'
 import { ApiError } from '../http/errors'
 import type { Logger } from '../lib/logger'
 import { type AdminAuthResult, authenticateAdminKey } from './key-store'
 import { scopeAllows } from './keys'
 import type { RateLimiter } from './rate-limit'
+import type { AdminRefusals } from './refusals'
 
 export type AdminKeyContext = Extract<AdminAuthResult, { ok: true }>['key']
 export type AdminVariables = { adminKey: AdminKeyContext; clientIp: string }
@@ -21,21 +21,10 @@ export interface AdminAuthOptions {
   now: () => number
   perIp: RateLimiter
   perKey: RateLimiter
-  getConnInfo?: GetConnInfo
-}
-
-/**
- * The client address: the first `x-forwarded-for` hop when present (we run behind a proxy), else the socket
- * address. `app.request` in tests has no socket, hence the guard.
- */
-export function clientAddress(c: Context, getConnInfo: GetConnInfo = nodeConnInfo): string {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
-  if (forwarded) return forwarded.slice(0, 64)
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown'
-  } catch {
-    return 'unknown'
-  }
+  /** Who is asking: the key of the per-address limit and the audit trail's `ip`. */
+  clientAddress: ClientAddress
+  /** Where unauthenticated refusals are counted (summarised per address and minute). */
+  refusals: AdminRefusals
 }
 
 function rateLimited(c: Context, retryAfterSeconds: number): ApiError {
@@ -45,16 +34,17 @@ function rateLimited(c: Context, retryAfterSeconds: number): ApiError {
 
 /**
  * Bearer-key authentication for every admin route: per-address rate limit, key check, per-key rate limit, then the
- * handler; each use is audited with its outcome. Every refusal gets the same 401 body, whatever the reason.
+ * handler; each use is audited with its outcome, refusals in per-minute summaries. Every refusal gets the same 401
+ * body, whatever the reason.
  */
 export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv> {
   const { db, logger, now } = options
   return async function adminAuth(c, next) {
-    const ip = clientAddress(c, options.getConnInfo)
+    const ip = options.clientAddress(c)
     const request = { method: c.req.method, path: c.req.path }
     const byIp = options.perIp.take(ip)
     if (!byIp.ok) {
-      logger.warn('admin rate limit (address)', { ip, path: request.path })
+      options.refusals.rateLimited({ at: now(), ip, path: request.path })
       throw rateLimited(c, byIp.retryAfterSeconds)
     }
     const at = now()
@@ -63,14 +53,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv
       now: at,
     })
     if (!auth.ok) {
-      await insertAdminAudit(db, {
-        at,
-        keyId: auth.keyId,
-        action: 'auth.denied',
-        detail: { ...request, reason: auth.reason },
-        ip,
-      })
-      logger.warn('admin key refused', { kid: auth.keyId, reason: auth.reason, ip, path: request.path })
+      await options.refusals.denied({ at, ip, keyId: auth.keyId, reason: auth.reason, ...request })
       c.header('WWW-Authenticate', 'Bearer realm="admin"')
       throw new ApiError('unauthorized', 'a valid admin key is required')
     }

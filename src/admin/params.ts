@@ -25,6 +25,12 @@ export const Address = z
   .transform((v) => v.toLowerCase())
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
+/** `Date.parse` rolls 2026-02-30 over to March 2nd; a date must name a day that exists. */
+function isCalendarDate(v: string): boolean {
+  const [year, month, day] = v.slice(0, 10).split('-').map(Number) as [number, number, number]
+  const date = new Date(Date.UTC(year, month - 1, day))
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+}
 /**
  * A point in time as unix ms: `YYYY-MM-DD` (UTC), an ISO 8601 time, or unix milliseconds. An upper bound given as a
  * date means the end of that day, so `from=2026-03-01&to=2026-03-31` covers all of March.
@@ -38,8 +44,13 @@ function timeBound(end: boolean) {
       if (/^\d{1,15}$/.test(v)) ms = Number(v)
       else if (DATE.test(v)) ms = Date.parse(`${v}T00:00:00Z`) + (end ? 86_400_000 : 0)
       else if (/^\d{4}-\d{2}-\d{2}T/.test(v)) ms = Date.parse(v)
-      if (Number.isFinite(ms)) return ms
-      ctx.addIssue({ code: 'custom', message: 'a date (YYYY-MM-DD), an ISO 8601 time or unix milliseconds' })
+      if (Number.isFinite(ms) && (/^\d{1,15}$/.test(v) || isCalendarDate(v))) return ms
+      ctx.addIssue({
+        code: 'custom',
+        message: Number.isFinite(ms)
+          ? `no such date: ${v.slice(0, 10)}`
+          : 'a date (YYYY-MM-DD), an ISO 8601 time or unix milliseconds',
+      })
       return z.NEVER
     })
 }

@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import type { GetConnInfo } from 'hono/conninfo'
 import type { Db } from '../db/client'
 import {
   deleteSpendOverride,
@@ -12,6 +11,7 @@ import {
   searchPayments,
 } from '../db/queries/admin'
 import { getOverride } from '../db/queries/spend'
+import { type ClientAddress, createClientAddress } from '../http/client-address'
 import { ApiError, createErrorRenderer } from '../http/errors'
 import type { Logger } from '../lib/logger'
 import { formatUsdMicros } from '../lib/money'
@@ -27,6 +27,7 @@ import {
   SpendOverrideBody,
 } from './params'
 import { RateLimiter } from './rate-limit'
+import { AdminRefusals } from './refusals'
 import { RevenueAggregator } from './revenue'
 
 export interface AdminRouterDeps {
@@ -37,8 +38,11 @@ export interface AdminRouterDeps {
   /** Unix ms. */
   now?: () => number
   rateLimit?: { perKeyPerMinute: number; perIpPerMinute: number }
-  /** Socket address of the client (default: @hono/node-server's); Workers pass hono/cloudflare-workers'. */
-  getConnInfo?: GetConnInfo
+  /**
+   * Who is asking (per-address limit, audit trail). Runtime specific, so the entry builds it (see
+   * http/client-address.ts); without it every request counts as one "unknown" client.
+   */
+  clientAddress?: ClientAddress
 }
 
 export const DEFAULT_ADMIN_RATE_LIMIT = { perKeyPerMinute: 120, perIpPerMinute: 120 }
@@ -77,7 +81,8 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
       now,
       perIp: new RateLimiter(limits.perIpPerMinute, now),
       perKey: new RateLimiter(limits.perKeyPerMinute, now),
-      getConnInfo: deps.getConnInfo,
+      clientAddress: deps.clientAddress ?? createClientAddress(),
+      refusals: new AdminRefusals({ db, logger }),
     }),
   )
 

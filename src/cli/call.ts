@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { registerExactEvmScheme } from '@x402/evm/exact/client'
 import { x402Client, x402HTTPClient } from '@x402/fetch'
 import { isHex } from 'viem'
@@ -6,6 +5,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { NETWORKS } from '../config/networks'
 import { formatAtomic, parseDecimal, toAtomic } from '../lib/money'
 import { maxTokenAmountForUsd } from '../pricing/quote'
+import { parseCommandArgs } from './args'
 
 export const callHelp = `Usage: x402-analytics call <path> [options]
 
@@ -20,6 +20,33 @@ Calls an endpoint and pays for it with x402 (the official @x402/fetch client), o
   --json             print the raw JSON response body only
 The payer key comes from PAYER_PRIVATE_KEY (never from a flag, so it stays out of shell history).`
 
+/** The server did not answer at all (not running, wrong port or host): say where we looked and what to do. */
+export class ServerUnreachableError extends Error {
+  override name = 'ServerUnreachableError'
+  constructor(base: string, cause: unknown) {
+    const code = (cause as { cause?: { code?: string } })?.cause?.code
+    const why =
+      code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : code === 'ENOTFOUND'
+          ? 'unknown host'
+          : (code ?? ((cause as Error)?.message || 'no answer'))
+    super(
+      `no server answers at ${base} (${why}). Start it with 'npm start' (or 'x402-analytics serve'), or point --url at a running one.`,
+      { cause },
+    )
+  }
+}
+
+/** `fetch`, with a network failure (no HTTP answer at all) turned into a ServerUnreachableError naming `base`. */
+async function fetchFrom(base: string, url: URL, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init)
+  } catch (error) {
+    throw new ServerUnreachableError(base, error)
+  }
+}
+
 interface Offer {
   scheme: string
   network: string
@@ -31,20 +58,23 @@ interface Offer {
 }
 
 export async function callCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      'max-usd': { type: 'string', default: '0.10' },
-      token: { type: 'string', default: 'usdc' },
-      'budget-usd': { type: 'string' },
-      repeat: { type: 'string', default: '1' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const { values, positionals } = parseCommandArgs(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        'max-usd': { type: 'string', default: '0.10' },
+        token: { type: 'string', default: 'usdc' },
+        'budget-usd': { type: 'string' },
+        repeat: { type: 'string', default: '1' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  })
+    callHelp,
+  )
   const target = positionals[0]
   const fail = (message: string, code = 2) => {
     console.error(message)
@@ -78,7 +108,7 @@ export async function callCommand(argv: string[]): Promise<void> {
 
   for (let run = 1; run <= repeat; run++) {
     const url = new URL(target, base)
-    const first = await fetch(url)
+    const first = await fetchFrom(base, url)
     if (first.status !== 402) {
       const text = await first.text()
       console.log(values.json ? text : `HTTP ${first.status} (no payment asked)\n${text}`)
@@ -126,7 +156,7 @@ export async function callCommand(argv: string[]): Promise<void> {
       ],
     })
     const payload = await client.createPaymentPayload({ ...required, accepts: [chosen] } as never)
-    const paid = await fetch(url, { headers: http.encodePaymentSignatureHeader(payload) })
+    const paid = await fetchFrom(base, url, { headers: http.encodePaymentSignatureHeader(payload) })
     const text = await paid.text()
     const settlement = paid.headers.get('PAYMENT-RESPONSE')
       ? http.getPaymentSettleResponse((n) => paid.headers.get(n))

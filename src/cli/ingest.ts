@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { parseEnv } from '../config/env'
 import { openSqliteDb } from '../db/client'
 import { Interval } from '../lib/candle'
@@ -8,6 +7,7 @@ import { DEFAULT_UNIVERSE } from '../market-data/default-universe'
 import { ingestCandles, ingestCoinGeckoMarkets } from '../market-data/ingestion'
 import { type BarCounts, MarketStore } from '../market-data/store'
 import { admitRealData } from '../market-data/synthetic-guard'
+import { parseCommandArgs } from './args'
 import { progressBar } from './progress'
 
 export const ingestHelp = `Usage: x402-analytics ingest [--source binance|coinbase|coingecko|csv] [options]
@@ -31,20 +31,23 @@ Examples:
   x402-analytics ingest --source binance --symbols BTC,ETH --interval 1h --since 2026-01-01`
 
 export async function ingestCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      source: { type: 'string' },
-      symbols: { type: 'string' },
-      interval: { type: 'string', default: '1d' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      csv: { type: 'string', multiple: true },
-      tokens: { type: 'string' },
-      'replace-synthetic': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
+  const { values } = parseCommandArgs(
+    {
+      args: argv,
+      options: {
+        source: { type: 'string' },
+        symbols: { type: 'string' },
+        interval: { type: 'string', default: '1d' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        csv: { type: 'string', multiple: true },
+        tokens: { type: 'string' },
+        'replace-synthetic': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  })
+    ingestHelp,
+  )
   const source = values.source ?? (values.csv?.length ? 'csv' : 'binance')
   if (values.help) {
     console.log(ingestHelp)

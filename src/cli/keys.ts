@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util'
 import { createAdminKey, revokeAdminKey, rotateAdminKey } from '../admin/key-store'
 import { parseEnv } from '../config/env'
 import { openSqliteDb } from '../db/client'
 import { type AdminKeyInfo, listAdminKeys } from '../db/queries/admin'
 import { ADMIN_SCOPES, type AdminScope } from '../db/schema/admin'
+import { parseCommandArgs, UsageError } from './args'
 
 export const keysHelp = `Usage: x402-analytics keys <create|list|revoke|rotate> [options]
 
@@ -44,22 +44,26 @@ export async function keysCommand(
   argv: string[],
   env: Record<string, string | undefined> = process.env,
 ): Promise<void> {
-  const [subcommand, ...rest] = argv
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      scope: { type: 'string', default: 'read' },
-      'expires-days': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const { values, positionals } = parseCommandArgs(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        scope: { type: 'string', default: 'read' },
+        'expires-days': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  })
-  if (!subcommand || subcommand === 'help' || subcommand === '--help' || subcommand === '-h' || values.help) {
+    keysHelp,
+  )
+  const [subcommand, keyId] = positionals
+  if (values.help || subcommand === 'help') {
     console.log(keysHelp)
     return
   }
+  if (!subcommand) throw new UsageError('a subcommand is required (create, list, revoke or rotate)', keysHelp)
   const fail = (message: string) => {
     console.error(`${message}\n\n${keysHelp}`)
     process.exitCode = 2
@@ -76,7 +80,6 @@ export async function keysCommand(
     if (expiresDays < 1 || expiresDays > 3650)
       return fail('--expires-days must be a whole number from 1 to 3650')
   }
-  const keyId = positionals[0]
   if ((subcommand === 'revoke' || subcommand === 'rotate') && !(keyId && KEY_ID.test(keyId))) {
     return fail(`keys ${subcommand} needs a key id (10 characters, as shown by 'keys list')`)
   }

@@ -1,3 +1,4 @@
+import { UsageError } from './args'
 import { callCommand, callHelp } from './call'
 import { ingestCommand, ingestHelp } from './ingest'
 import { keysCommand, keysHelp } from './keys'
@@ -6,7 +7,7 @@ import { permit2ApproveCommand, permit2ApproveHelp } from './permit2-approve'
 import { serveCommand, serveHelp } from './serve'
 
 const commands: Record<string, { help: string; run(argv: string[]): Promise<void> }> = {
-  serve: { help: serveHelp, run: () => serveCommand() },
+  serve: { help: serveHelp, run: serveCommand },
   ingest: { help: ingestHelp, run: ingestCommand },
   call: { help: callHelp, run: callCommand },
   ledger: { help: ledgerHelp, run: ledgerCommand },
@@ -26,6 +27,17 @@ Commands:
 
 Run 'x402-analytics <command> --help' for a command's options.`
 
+/**
+ * `x402-analytics ledger --json | head -1`: when the reader goes away, stop quietly as other Unix tools do, instead
+ * of dying on an unhandled EPIPE with a stack trace. Any other stream error still surfaces.
+ */
+function exitQuietlyWhenTheReaderLeaves(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
+}
+
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -38,13 +50,17 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2
     return
   }
-  if (name === 'serve' && (rest.includes('--help') || rest.includes('-h'))) {
-    console.log(command.help)
-    return
+  try {
+    await command.run(rest)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    console.error(`x402-analytics ${name}: ${error.message}\n\n${error.usage}`)
+    process.exitCode = 2
   }
-  await command.run(rest)
 }
 
+exitQuietlyWhenTheReaderLeaves(process.stdout)
+exitQuietlyWhenTheReaderLeaves(process.stderr)
 main(process.argv.slice(2)).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : String(error))
   process.exitCode = 1

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util'
 import { createPublicClient, createWalletClient, encodeFunctionData, http, isHex, maxUint256 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { erc20Abi } from '../chain/abis'
 import { CANONICAL, chainFor, NETWORKS, type NetworkName } from '../config/networks'
+import { parseCommandArgs } from './args'
 
 export const permit2ApproveHelp = `Usage: x402-analytics permit2-approve --token TMAI [--amount N|max] [--rpc-url URL] [--network devnet|base|base-sepolia] [--dry-run]
 
@@ -16,17 +16,20 @@ Approves Uniswap Permit2 (${CANONICAL.permit2}) to move your TMAI, once, so you 
 The payer key comes from PAYER_PRIVATE_KEY. The transaction is shown before it is sent, then awaited.`
 
 export async function permit2ApproveCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      token: { type: 'string' },
-      amount: { type: 'string', default: 'max' },
-      'rpc-url': { type: 'string' },
-      network: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const { values } = parseCommandArgs(
+    {
+      args: argv,
+      options: {
+        token: { type: 'string' },
+        amount: { type: 'string', default: 'max' },
+        'rpc-url': { type: 'string' },
+        network: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  })
+    permit2ApproveHelp,
+  )
   const fail = (message: string) => {
     console.error(message)
     process.exitCode = 2

@@ -1,6 +1,7 @@
 import { parseEnv } from '../config/env'
 import { devnetAccount, devnetPrivateKey } from '../devnet/accounts'
 import { startNode } from '../node'
+import { parseCommandArgs } from './args'
 
 export const serveHelp = `Usage: x402-analytics serve
 
@@ -9,7 +10,12 @@ Runs the API. Configuration comes from the environment (see .env.example):
   PORT (4021), DEVNET_PORT (8545), DATABASE_PATH (./data/x402-analytics.db), MARKET_DATA_CSV, TOKENS_CSV, …
 Stop with Ctrl-C: the devnet chain stops with it.`
 
-export async function serveCommand(): Promise<void> {
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommandArgs(
+    { args: argv, options: { help: { type: 'boolean', short: 'h' } } },
+    serveHelp,
+  )
+  if (values.help) return void console.log(serveHelp)
   const config = parseEnv(process.env)
   const node = await startNode(config)
   const banner = [

@@ -56,4 +56,20 @@ describe('parseEnv', () => {
     expect(described).not.toContain(KEY)
     expect(described).toContain('(set)')
   })
+
+  it('TRUST_PROXY: off by default; a list of proxy addresses and CIDR blocks; no "trust everyone"', () => {
+    expect(parseEnv({}).trustProxy).toEqual([])
+    expect(parseEnv({ TRUST_PROXY: ' ' }).trustProxy).toEqual([])
+    expect(parseEnv({ TRUST_PROXY: 'false' }).trustProxy).toEqual([])
+    expect(parseEnv({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).trustProxy).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+    ])
+    for (const bad of ['true', '*', '10.0.0.0/33', '127.0.0.1,,::1', 'proxy.internal']) {
+      expect(() => parseEnv({ TRUST_PROXY: bad }), bad).toThrow(
+        /TRUST_PROXY: a comma list of proxy addresses/,
+      )
+    }
+  })
 })

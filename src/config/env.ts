@@ -1,5 +1,6 @@
 import { isAddress, isHex } from 'viem'
 import { z } from 'zod'
+import { parseAddressRange } from '../lib/ip-address'
 import { type UsdMicros, usdMicros } from '../lib/money'
 import type { NetworkName } from './networks'
 
@@ -16,6 +17,26 @@ const optionalCap = z
     (v) => v === '' || v === 'none' || /^\d+(\.\d{1,6})?$/.test(v),
     'a USD amount like 0.50 (at most 6 decimals), or "none"',
   )
+/**
+ * Proxies whose X-Forwarded-For is believed: empty / "false" / "off" for none (the socket address is the client),
+ * else a comma list of addresses and CIDR blocks. There is no "trust everyone": that would let clients pick
+ * their own address.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const value = v?.trim() ?? ''
+    if (value === '' || /^(false|off|0|none)$/i.test(value)) return []
+    const entries = value.split(',').map((e) => e.trim())
+    const bad = entries.filter((e) => parseAddressRange(e) === undefined)
+    if (bad.length === 0) return entries
+    ctx.addIssue({
+      code: 'custom',
+      message: `a comma list of proxy addresses or CIDR blocks (like 127.0.0.1,10.0.0.0/8), or empty for none; not ${bad.map((e) => JSON.stringify(e.slice(0, 50))).join(', ')}`,
+    })
+    return z.NEVER
+  })
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
 
@@ -83,6 +104,7 @@ export const EnvSchema = z
     RESULT_CACHE_MAX_MB: z.coerce.number().int().min(0).max(65_536).default(32),
     /** Secret, optional: HMAC key for admin key hashes (keys only verify with the pepper they were made with). */
     ADMIN_KEY_PEPPER: optionalString,
+    TRUST_PROXY: trustProxy,
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -129,6 +151,8 @@ export interface Config {
   /** Secret. */
   adminKeyPepper: string | undefined
   facilitatorUrl: string | undefined
+  /** Addresses / CIDR blocks of the proxies whose X-Forwarded-For names the client; empty: use the socket. */
+  trustProxy: readonly string[]
   databasePath: string
   marketDataCsv: string | undefined
   tokensCsv: string | undefined
@@ -200,6 +224,7 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     settlerPrivateKey: env.SETTLER_PRIVATE_KEY as `0x${string}` | undefined,
     adminKeyPepper: env.ADMIN_KEY_PEPPER,
     facilitatorUrl: env.FACILITATOR_URL,
+    trustProxy: Object.freeze(env.TRUST_PROXY),
     databasePath: env.DATABASE_PATH,
     marketDataCsv: env.MARKET_DATA_CSV,
     tokensCsv: env.TOKENS_CSV,

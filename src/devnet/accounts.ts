@@ -14,5 +14,5 @@ export function devnetPrivateKey(index: number): `0x${string}` {
 }
 
 export const PAYER_INDEXES = [1, 2, 3, 4, 5, 6, 7, 8, 9] as const
-/** Payers that approved Permit2 for TMAI at setup (DESIGN.md §2). */
+/** Payers that approved Permit2 for TMAI at setup (the devnet contract in the README). */
 export const PERMIT2_APPROVED_PAYERS = [1, 2, 3, 4, 5] as const

@@ -52,7 +52,7 @@ export interface DevnetSetupResult {
 }
 
 /**
- * Prepares a fresh anvil chain as DESIGN.md §2 specifies: the project's USDC-like and TMAI-like tokens and Multicall3
+ * Prepares a fresh anvil chain as the devnet contract (README, "The devnet") specifies: the project's USDC-like and TMAI-like tokens and Multicall3
  * etched at their canonical Base addresses, accounts 1–9 funded, accounts 1–5 approving Permit2 for TMAI.
  * Contracts are deployed once from compiled artifacts, then their runtime code (immutables filled) is copied.
  */

@@ -9,6 +9,7 @@ import { hashAdminSecret, parseAdminKey } from '../../src/admin/keys'
 import { type AdminRouterDeps, createAdminRouter } from '../../src/admin/router'
 import { type NewPayment, payments, spendOverrides } from '../../src/db/schema'
 import { adminAudit, adminKeys } from '../../src/db/schema/admin'
+import { createClientAddress } from '../../src/http/client-address'
 import { createLogger } from '../../src/lib/logger'
 import { createTestContext } from '../helpers/context'
 
@@ -26,13 +27,19 @@ async function setup(options: Partial<Pick<AdminRouterDeps, 'rateLimit' | 'peppe
   const ctx = await createTestContext({ rpcUrl: 'http://127.0.0.1:9', seed: false, logLines: lines })
   contexts.push(ctx)
   const clock = { now: Date.parse('2026-03-18T12:00:00Z') }
-  // The app mounts the router at /admin with the configured pepper; tests mount their own with a controlled clock.
+  // The app mounts the router at /admin with the configured pepper; tests mount their own with a controlled clock,
+  // as if behind a trusted proxy at 127.0.0.1 that forwards the client's address (see admin-abuse.test.ts for the
+  // socket address over a real port).
   const admin = new Hono().route(
     '/admin',
     createAdminRouter({
       db: ctx.db,
       logger: createLogger('debug', (line) => lines.push(line)),
       now: () => clock.now,
+      clientAddress: createClientAddress({
+        socketAddress: () => '127.0.0.1',
+        trustedProxies: ['127.0.0.1', '10.0.0.0/8'],
+      }),
       ...options,
     }),
   )
@@ -153,20 +160,21 @@ describe('admin keys', () => {
     // Unknown routes are not revealed to unauthenticated callers either.
     expect((await call('/nothing-here')).status).toBe(401)
 
+    // One summary row for this address and minute, with every reason counted.
     const denied = await ctx.db.select().from(adminAudit).where(eq(adminAudit.action, 'auth.denied'))
-    expect(denied.map((r) => JSON.parse(r.detail).reason)).toEqual([
-      'missing',
-      'missing',
-      'malformed',
-      'unknown',
-      'bad_secret',
-      'revoked',
-      'expired',
-      'missing',
-    ])
+    expect(denied).toHaveLength(1)
+    expect(denied[0]).toMatchObject({ ip: '127.0.0.1', keyId: null })
+    expect(JSON.parse(denied[0]!.detail)).toMatchObject({
+      count: 8,
+      reasons: { missing: 3, malformed: 1, unknown: 1, bad_secret: 1, revoked: 1, expired: 1 },
+      keyIds: ['aaaaaaaaaa', keyId, expiring.info.id],
+      paths: ['/admin/payments', '/admin/nothing-here'],
+    })
     // Logs name the key id (not redacted), never the key, secret or hash.
-    expect(lines.join('\n')).toContain(`admin key refused kid=${keyId} reason=revoked`)
-    expectNoSecrets(lines.join('\n'), [...issued, wrongSecret, unknownId])
+    const first = await setup()
+    await first.call('/audit', revoked.key)
+    expect(first.lines.join('\n')).toContain(`admin key refused kid=${keyId} reason=unknown`)
+    expectNoSecrets([...lines, ...first.lines].join('\n'), [...issued, wrongSecret, unknownId])
   })
 
   it('a read key cannot write (403); a write key can', async () => {
@@ -277,12 +285,12 @@ describe('admin keys', () => {
         detail: { method: 'PUT', path: `/admin/spend-limits/${payer}`, status: 200 },
         ip: '198.51.100.4',
       },
-      expect.objectContaining({ keyId: writer.info.id, action: 'spend_override.delete', ip: 'unknown' }),
+      expect.objectContaining({ keyId: writer.info.id, action: 'spend_override.delete', ip: '127.0.0.1' }),
       {
         keyId: writer.info.id,
         action: 'key.use',
         detail: { method: 'DELETE', path: `/admin/spend-limits/${payer}`, status: 200 },
-        ip: 'unknown',
+        ip: '127.0.0.1',
       },
       {
         keyId: rotated.info.id,
@@ -583,6 +591,40 @@ describe('ledger views', () => {
     const onlyFailed = await (await call('/settlements?state=failed', key)).json()
     expect(onlyFailed.data.map((r: { id: string }) => r.id)).toEqual([failed.id])
     expect((await call('/settlements?state=settled', key)).status).toBe(400)
+  })
+})
+
+describe('time bounds', () => {
+  it.each([
+    ['/payments?from=2026-02-30', 'from'],
+    ['/payments?to=2026-02-29', 'to'], // 2026 is not a leap year
+    ['/revenue?from=2026-04-31', 'from'],
+    ['/revenue?from=2026-00-10', 'from'],
+    ['/revenue?to=2026-13-01', 'to'],
+    ['/payments?from=2026-02-30T10:00:00Z', 'from'],
+    ['/payments?from=2026-03-01T25:00:00Z', 'from'],
+    ['/payments?from=yesterday', 'from'],
+  ])('%s → 400 invalid_parameter naming %s', async (route, parameter) => {
+    const { call, newKey } = await setup()
+    const { key } = await newKey('read')
+    const res = await call(route, key)
+    expect(res.status).toBe(400)
+    const body = await res.json()
+    expect(body).toMatchObject({ success: false, error: 'invalid_parameter', parameter })
+    expect(body.message).toMatch(new RegExp(`^${parameter}: (no such date|a date \\(YYYY-MM-DD\\))`))
+    if (route.endsWith('2026-02-30')) expect(body.message).toBe('from: no such date: 2026-02-30')
+  })
+
+  it('accepts real dates, leap days, ISO times with offsets and unix ms', async () => {
+    const { call, newKey } = await setup()
+    const { key } = await newKey('read')
+    for (const route of [
+      '/payments?from=2024-02-29&to=2024-03-01',
+      '/revenue?from=2026-02-28T23:30:00-05:00',
+      '/revenue?from=1772323200000&groupBy=day',
+    ]) {
+      expect((await call(route, key)).status, route).toBe(200)
+    }
   })
 })
 

@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { parseAdminKey } from '../../src/admin/keys'
 import { createAdminRouter } from '../../src/admin/router'
+import { UsageError } from '../../src/cli/args'
 import { keysCommand, keysHelp } from '../../src/cli/keys'
 import { openSqliteDb } from '../../src/db/client'
 import { adminAudit, adminKeys } from '../../src/db/schema/admin'
@@ -141,7 +142,10 @@ describe('keys CLI', () => {
   it('--help, and refuses bad arguments with exit code 2', async () => {
     expect(await run('--help')).toBe(keysHelp)
     expect(await run('create', '--help')).toBe(keysHelp)
-    expect(await run()).toBe(keysHelp)
+    await expect(run()).rejects.toThrow(
+      new UsageError('a subcommand is required (create, list, revoke or rotate)', keysHelp),
+    )
+    await expect(run('list', '--bogus')).rejects.toThrow(/^unknown option --bogus$/)
     for (const argv of [
       ['create'],
       ['create', '--name', 'x', '--scope', 'admin'],

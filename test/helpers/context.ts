@@ -10,6 +10,7 @@ import { SERVER_BUSY_TIMEOUT_MS } from '../../src/db/busy'
 import { openSqliteDb } from '../../src/db/client'
 import { listPayments } from '../../src/db/queries/payments'
 import { devnetAccount, devnetPrivateKey } from '../../src/devnet/accounts'
+import { nodeSocketAddress } from '../../src/http/node-socket-address'
 import type { Candle } from '../../src/lib/candle'
 import { createLogger } from '../../src/lib/logger'
 import type { TmaiRateFeed } from '../../src/pricing/tmai-offers'
@@ -77,7 +78,8 @@ export async function createTestContext(options: TestContextOptions) {
     ])
     await services.market.saveCandles('1d', sampleCandles(), 'csv')
   }
-  const app = createApp(services, options.endpoints ?? catalog)
+  // The Node socket address, as node.ts wires it: real for `listen`, absent ("unknown") for `app.request`.
+  const app = createApp(services, options.endpoints ?? catalog, { socketAddress: nodeSocketAddress })
   return {
     app,
     services,

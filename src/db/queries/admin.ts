@@ -73,8 +73,25 @@ export interface AdminAuditEntry {
   ip: string | null
 }
 
-export async function insertAdminAudit(db: Db, entry: AdminAuditEntry): Promise<void> {
-  await db.insert(adminAudit).values({ ...entry, detail: JSON.stringify(entry.detail) })
+/** Appends an entry; returns its row id. */
+export async function insertAdminAudit(db: Db, entry: AdminAuditEntry): Promise<number> {
+  const [row] = await db
+    .insert(adminAudit)
+    .values({ ...entry, detail: JSON.stringify(entry.detail) })
+    .returning({ id: adminAudit.id })
+  return row!.id
+}
+
+/** Rewrites a summary entry that is still counting (the per-minute `auth.denied` rows). */
+export async function updateAdminAuditSummary(
+  db: Db,
+  id: number,
+  entry: Pick<AdminAuditEntry, 'keyId' | 'detail'>,
+): Promise<void> {
+  await db
+    .update(adminAudit)
+    .set({ keyId: entry.keyId, detail: JSON.stringify(entry.detail) })
+    .where(and(eq(adminAudit.id, id), eq(adminAudit.action, 'auth.denied')))
 }
 
 /** Newest first. */

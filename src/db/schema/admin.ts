@@ -41,6 +41,8 @@ export type AdminAuditAction = (typeof ADMIN_AUDIT_ACTIONS)[number]
 /**
  * Append-only record of every admin key use and change. `key_id` is the key that acted (API calls) or the key the
  * change is about (CLI create/rotate/revoke, where no key acts); null when no key could be identified.
+ * Unauthenticated refusals are the exception: one `auth.denied` summary row per client address and minute, whose
+ * count grows during that minute (admin/refusals.ts), so refusals cannot flood the table.
  */
 export const adminAudit = sqliteTable('admin_audit', {
   id: integer('id').primaryKey({ autoIncrement: true }),
