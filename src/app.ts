@@ -14,6 +14,11 @@ import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
 import type { Logger } from './lib/logger'
 import type { MarketStore } from './market-data/store'
+import type { DashboardAssets } from './ops/dashboard'
+import { observeRequests, routePattern } from './ops/http-metrics'
+import { createPrometheusMetrics, type OpsMetrics } from './ops/metrics'
+import { createReadiness } from './ops/readiness'
+import { registerOpsRoutes } from './ops/routes'
 import type { IdempotencyStore } from './payments/idempotency'
 import type { Ledger } from './payments/ledger'
 import type { SpendLimiter } from './payments/spend-limits'
@@ -40,13 +45,33 @@ export interface Services {
 
 type AppEnv = { Variables: PaymentVariables & { requestId: string } }
 
+/** Runtime-specific pieces the entry hands the app (all optional: the app works without them). */
+export interface AppOptions {
+  /** The metrics behind /metrics; the payment core must record into the same object. Default: a fresh registry. */
+  metrics?: OpsMetrics
+  /** The dashboard's files (Node: loadDashboardAssets()); without them /dashboard answers 404. */
+  dashboard?: DashboardAssets
+  /** Runs each request inside a scope, so every log line written meanwhile carries its id (Node: AsyncLocalStorage). */
+  requestScope?: (fields: { requestId: string }, run: () => Promise<void>) => Promise<void>
+  /** True once shutdown began: /ready answers 503 so load balancers stop sending traffic. */
+  draining?: () => boolean
+}
+
 /** Builds the HTTP app from its services: the same on Node and on Workers. */
-export function createApp(services: Services, endpoints: readonly Endpoint[] = catalog): Hono<AppEnv> {
+export function createApp(
+  services: Services,
+  endpoints: readonly Endpoint[] = catalog,
+  options: AppOptions = {},
+): Hono<AppEnv> {
   const { config, logger, market } = services
   const app = new Hono<AppEnv>()
   const cache = new ResultCache<object>()
+  const metrics = options.metrics ?? createPrometheusMetrics({ db: services.db, logger })
 
   app.use(requestId())
+  const { requestScope } = options
+  if (requestScope) app.use((c, next) => requestScope({ requestId: c.var.requestId }, next))
+  app.use(observeRequests(metrics))
   app.use(
     cors({
       origin: '*',
@@ -65,8 +90,9 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
     const started = performance.now()
     await next()
     logger.info('request', {
-      id: c.var.requestId,
+      requestId: c.var.requestId,
       method: c.req.method,
+      route: routePattern(c),
       path: c.req.path,
       status: c.res.status,
       ms: Math.round(performance.now() - started),
@@ -88,7 +114,21 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
       })),
     }),
   )
-  app.get('/health', (c) => c.json({ ok: true }))
+  registerOpsRoutes(app as unknown as Hono, {
+    db: services.db,
+    logger,
+    pepper: config.adminKeyPepper,
+    metrics,
+    readiness: createReadiness({
+      db: services.db,
+      chain: services.client,
+      network: services.network,
+      timeoutMs: config.ops.readyCheckTimeoutMs,
+      maxDataAgeSeconds: config.ops.readyMaxDataAgeSeconds,
+      draining: options.draining,
+    }),
+    dashboard: options.dashboard,
+  })
   registerPaymentQuoteRoute(app as unknown as Hono, {
     config,
     network: services.network,

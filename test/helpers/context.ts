@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { serve } from '@hono/node-server'
-import { createApp } from '../../src/app'
+import { type AppOptions, createApp } from '../../src/app'
 import { catalog } from '../../src/catalog'
 import type { Endpoint } from '../../src/catalog/types'
 import { parseEnv } from '../../src/config/env'
@@ -23,6 +23,8 @@ export interface TestContextOptions {
   /** Clock for spend-limit windows. */
   nowSeconds?: () => number
   tmaiFeed?: TmaiRateFeed
+  /** Runtime pieces for createApp (metrics, dashboard assets, request scope). */
+  app?: AppOptions
 }
 
 /** Deterministic daily candles for a few symbols (a gentle random walk), so tests need no external data. */
@@ -76,7 +78,7 @@ export async function createTestContext(options: TestContextOptions) {
     ])
     await services.market.saveCandles('1d', sampleCandles(), 'csv')
   }
-  const app = createApp(services, options.endpoints ?? catalog)
+  const app = createApp(services, options.endpoints ?? catalog, options.app)
   return {
     app,
     services,
