@@ -177,7 +177,15 @@ export function createApp(
     else app.get(endpoint.path, paymentGate(endpoint, services), handler)
   }
 
-  app.route('/admin', createAdminRouter({ db: services.db, logger, pepper: config.adminKeyPepper }))
+  app.route(
+    '/admin',
+    createAdminRouter({
+      db: services.db,
+      logger,
+      pepper: config.adminKeyPepper,
+      maxDataAgeSeconds: config.ops.readyMaxDataAgeSeconds,
+    }),
+  )
 
   app.notFound((c) =>
     c.json({ success: false, error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404),

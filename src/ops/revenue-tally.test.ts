@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { ledgerRow, TMAI_ROW } from '../../test/helpers/ledger-rows'
 import { openSqliteDb } from '../db/client'
 import { type NewPayment, payments } from '../db/schema'
 import { SettledRevenueTally, usdMicros } from './revenue-tally'
@@ -9,34 +9,7 @@ afterEach(() => {
   for (const h of handles.splice(0)) h.close()
 })
 
-let seq = 0
-function row(overrides: Partial<NewPayment>): NewPayment {
-  seq++
-  return {
-    id: randomUUID(),
-    network: 'eip155:8453',
-    asset: '0xca4569949699d56e1834efe9f58747ca0f151b01',
-    payer: '0x70997970c51812dc3a010c7d01b50e0d17dc79c8',
-    nonce: String(seq),
-    state: 'settled',
-    x402Version: 2,
-    scheme: 'exact',
-    method: 'GET',
-    route: '/v1/daily-ohlcv',
-    requestKey: 'GET /v1/daily-ohlcv?',
-    amount: '21857142857142857143',
-    assetSymbol: 'TMAI',
-    usdPrice: '0.017',
-    usdValue: '0.0153',
-    discount: '0.1',
-    payTo: '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266',
-    validBefore: 0,
-    payload: '{}',
-    createdAt: 0,
-    updatedAt: 0,
-    ...overrides,
-  }
-}
+const row = (overrides: Partial<NewPayment>) => ledgerRow({ ...TMAI_ROW, ...overrides })
 
 describe('SettledRevenueTally', () => {
   it('sums settled rows per asset exactly, past 2^64, and ignores every other state', async () => {

@@ -27,7 +27,8 @@ export function usdMicros(decimal: string): bigint {
   return (numerator * 1_000_000n) / denominator
 }
 
-function add(totals: Map<string, AssetTotal>, row: MoneyRow): void {
+/** Adds one row to its asset's running total (keyed by network and asset). */
+export function addToTotals(totals: Map<string, AssetTotal>, row: MoneyRow): void {
   const key = `${row.network}|${row.asset}`
   const total = totals.get(key) ?? {
     network: row.network,
@@ -48,7 +49,7 @@ function add(totals: Map<string, AssetTotal>, row: MoneyRow): void {
 /** Sums amounts per asset, exactly. */
 export function sumPerAsset(rows: Iterable<MoneyRow>): AssetTotal[] {
   const totals = new Map<string, AssetTotal>()
-  for (const row of rows) add(totals, row)
+  for (const row of rows) addToTotals(totals, row)
   return [...totals.values()]
 }
 
@@ -75,9 +76,9 @@ export class SettledRevenueTally {
       for (const row of page) {
         folding &&= row.settledAt < horizon
         if (folding) {
-          add(this.settled, row)
+          addToTotals(this.settled, row)
           this.position = { settledAt: row.settledAt, id: row.id }
-        } else add(recent, row)
+        } else addToTotals(recent, row)
       }
       const last = page.at(-1)
       if (!last || page.length < PAGE) break
