@@ -18,6 +18,7 @@ import { createLogger, defaultLogFormat } from './lib/logger'
 import { importOhlcvCsv, importTokensCsv } from './market-data/csv-import'
 import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
 import { createPrometheusMetrics } from './ops/metrics'
+import { loadDashboardAssets } from './ops/node/dashboard-assets'
 import { createRequestScope } from './ops/node/request-scope'
 import { createMetricsApp } from './ops/routes'
 import { startReconciler } from './payments/reconciler'
@@ -123,6 +124,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
   let draining = false
   const app = createApp(services, undefined, {
     metrics,
+    dashboard: loadDashboardAssets(),
     requestScope: requestScope.run,
     draining: () => draining,
   })

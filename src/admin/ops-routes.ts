@@ -1,4 +1,5 @@
 import type { Hono } from 'hono'
+import { NETWORKS } from '../config/networks'
 import type { Db } from '../db/client'
 import { listSettledPaymentsPage, type PagePosition, searchPayments } from '../db/queries/admin'
 import { getMeta } from '../db/queries/market-data'
@@ -22,10 +23,21 @@ const PAGE = 500
 const usd = (micros: bigint) => formatAtomic(micros, 6)
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 
+/** The configured decimals of a ledger asset (the ledger keeps only atomic amounts); null if unknown. */
+function decimalsOf(network: string, asset: string): number | null {
+  for (const config of Object.values(NETWORKS)) {
+    if (config.caip2 !== network) continue
+    const match = [config.usdc, config.tmai].find((a) => a?.address.toLowerCase() === asset.toLowerCase())
+    if (match) return match.decimals
+  }
+  return null
+}
+
 const describeAsset = (t: AssetTotal) => ({
   network: t.network,
   asset: t.asset,
   assetSymbol: t.assetSymbol,
+  decimals: decimalsOf(t.network, t.asset),
   payments: t.payments,
   amount: t.atomic.toString(),
   usdValue: usd(t.usdValueMicros),

@@ -69,8 +69,9 @@ describe('GET /admin/stats/revenue', () => {
       network: 'eip155:8453',
       asset: '0x833589fcd6edb6e08f4c7c32d4f71b54bda02913',
       assetSymbol: 'USDC',
+      decimals: 6,
     }
-    const tmai = { network: 'eip155:8453', asset: TMAI_ROW.asset, assetSymbol: 'TMAI' }
+    const tmai = { network: 'eip155:8453', asset: TMAI_ROW.asset, assetSymbol: 'TMAI', decimals: 18 }
     expect(body.data).toEqual({
       from: '2026-03-01T00:00:00.000Z',
       to: '2026-03-03T00:00:00.000Z',
