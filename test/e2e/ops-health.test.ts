@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
 import { catalog } from '../../src/catalog'
 import { startAnvil } from '../../src/devnet/anvil'
+import { loadDashboardAssets } from '../../src/ops/node/dashboard-assets'
 import { createTestContext, sampleCandles } from '../helpers/context'
 import { freePort, startTestDevnet, type TestDevnet } from '../helpers/devnet'
 
@@ -206,6 +207,31 @@ describe('/ready', () => {
       const { res, body } = await ready(app)
       expect(res.status).toBe(503)
       expect(body.failing).toEqual(['shutdown'])
+    } finally {
+      ctx.close()
+    }
+  })
+})
+
+describe('/dashboard', () => {
+  it('serves the page and its assets with a strict CSP; 404 for anything else or when the runtime gave no assets', async () => {
+    const ctx = await context(`http://127.0.0.1:${await freePort()}`, { data: 'none' })
+    try {
+      const app = createApp(ctx.services, catalog, { dashboard: loadDashboardAssets() })
+      const page = await app.request('http://localhost/dashboard')
+      expect(page.status).toBe(200)
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'/)
+      expect(await page.text()).toContain('/dashboard/vendor/chart.umd.min.js')
+      const chartJs = await app.request('http://localhost/dashboard/vendor/chart.umd.min.js')
+      expect(chartJs.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+      expect(await chartJs.text()).toMatch(/Chart\.js v4\.6\.1/)
+      for (const missing of ['/dashboard/index.html', '/dashboard/../package.json', '/dashboard/nope.js']) {
+        expect((await app.request(`http://localhost${missing}`)).status).toBe(404)
+      }
+      const without = await ctx.app.request('http://localhost/dashboard')
+      expect(without.status).toBe(404)
+      expect(await without.json()).toMatchObject({ error: 'not_found', message: /not available/ })
     } finally {
       ctx.close()
     }
