@@ -1,13 +1,17 @@
 import type { Hono } from 'hono'
 import { NETWORKS } from '../config/networks'
 import type { Db } from '../db/client'
-import { listSettledPaymentsPage, type PagePosition, searchPayments } from '../db/queries/admin'
+import { searchPayments } from '../db/queries/admin'
 import { getMeta } from '../db/queries/market-data'
-import { countPaymentsPerBucket, countReleasedByReason } from '../db/queries/ops'
+import {
+  type AssetSum,
+  countPaymentsPerBucket,
+  countReleasedByReason,
+  sumPaymentsByAsset,
+} from '../db/queries/ops'
 import { PAYMENT_STATES, type PaymentState } from '../db/schema'
 import { formatAtomic } from '../lib/money'
 import { marketDataFreshness } from '../ops/market-freshness'
-import { type AssetTotal, addToTotals } from '../ops/revenue-tally'
 import type { AdminEnv } from './auth'
 import { RefusalsQuery, StatsPaymentsQuery, StatsRefusalsQuery, StatsRevenueQuery } from './ops-params'
 import { encodeCursor, parseInput } from './params'
@@ -19,7 +23,6 @@ export interface OpsAdminDeps {
   maxDataAgeSeconds: number
 }
 
-const PAGE = 500
 const usd = (micros: bigint) => formatAtomic(micros, 6)
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 
@@ -33,7 +36,7 @@ function decimalsOf(network: string, asset: string): number | null {
   return null
 }
 
-const describeAsset = (t: AssetTotal) => ({
+const describeAsset = (t: AssetSum) => ({
   network: t.network,
   asset: t.asset,
   assetSymbol: t.assetSymbol,
@@ -43,8 +46,6 @@ const describeAsset = (t: AssetTotal) => ({
   usdValue: usd(t.usdValueMicros),
   usdList: usd(t.usdListMicros),
 })
-const bySymbol = (a: AssetTotal, b: AssetTotal) =>
-  a.assetSymbol.localeCompare(b.assetSymbol) || a.asset.localeCompare(b.asset)
 
 /**
  * Read endpoints behind the dashboard (mounted on the admin router, so behind its keys, rate limits and audit):
@@ -56,23 +57,13 @@ export function registerOpsAdminRoutes(router: Hono<AdminEnv>, deps: OpsAdminDep
 
   router.get('/stats/revenue', async (c) => {
     const q = parseInput(StatsRevenueQuery, c.req.query())
-    const days = new Map<string, Map<string, AssetTotal>>()
-    const assets = new Map<string, AssetTotal>()
-    let after: PagePosition | undefined
-    for (;;) {
-      const page = await listSettledPaymentsPage(db, q, after, PAGE)
-      for (const row of page) {
-        const day = new Date(row.createdAt).toISOString().slice(0, 10)
-        const ofDay = days.get(day) ?? new Map<string, AssetTotal>()
-        addToTotals(ofDay, row)
-        days.set(day, ofDay)
-        addToTotals(assets, row)
-      }
-      const last = page.at(-1)
-      if (page.length < PAGE || !last) break
-      after = { createdAt: last.createdAt, id: last.id }
-    }
-    const all = [...assets.values()].sort(bySymbol)
+    const range = { from: q.from, to: q.to, states: ['settled'] as const }
+    const [perDay, all] = await Promise.all([
+      sumPaymentsByAsset(db, { ...range, byDay: true }),
+      sumPaymentsByAsset(db, range),
+    ])
+    const days = new Map<string, AssetSum[]>()
+    for (const row of perDay) days.set(row.day!, [...(days.get(row.day!) ?? []), row])
     const value = all.reduce((sum, a) => sum + a.usdValueMicros, 0n)
     const list = all.reduce((sum, a) => sum + a.usdListMicros, 0n)
     return c.json({
@@ -81,9 +72,7 @@ export function registerOpsAdminRoutes(router: Hono<AdminEnv>, deps: OpsAdminDep
       data: {
         from: iso(q.from),
         to: iso(q.to),
-        days: [...days.entries()]
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([day, ofDay]) => ({ day, assets: [...ofDay.values()].sort(bySymbol).map(describeAsset) })),
+        days: [...days.entries()].map(([day, assets]) => ({ day, assets: assets.map(describeAsset) })),
         assets: all.map((a) => ({
           ...describeAsset(a),
           usdDiscount: usd(a.usdListMicros - a.usdValueMicros),

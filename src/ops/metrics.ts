@@ -1,11 +1,11 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Db } from '../db/client'
-import { countPaymentsByState, listUnsettledPayments } from '../db/queries/ops'
+import { countPaymentsByState, sumPaymentsByAsset } from '../db/queries/ops'
 import { PAYMENT_STATES } from '../db/schema'
 import type { Logger } from '../lib/logger'
 import type { PaymentMetrics, ReconcileRunCounts } from '../lib/metrics'
 import { marketDataFreshness } from './market-freshness'
-import { SettledRevenueTally, sumPerAsset } from './revenue-tally'
+import { SettledRevenueTotals } from './revenue-totals'
 
 /**
  * Every metric the service exports, in one place. Counters and histograms are recorded as things happen (the
@@ -68,7 +68,7 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
   const registry = new Registry()
   const registers = [registry]
   const now = deps.now ?? Date.now
-  const revenue = new SettledRevenueTally(deps.db, now)
+  const revenue = new SettledRevenueTotals(deps.db, now)
 
   const httpRequests = new Counter({
     name: METRIC_NAMES.httpRequests,
@@ -136,8 +136,8 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
   })
   const ledgerPayments = new Gauge({
     name: METRIC_NAMES.ledgerPayments,
-    help: 'Ledger rows by state and asset.',
-    labelNames: ['state', 'asset'] as const,
+    help: 'Ledger rows by state.',
+    labelNames: ['state'] as const,
     registers,
   })
   const unsettledAtomic = new Gauge({
@@ -187,17 +187,14 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
   async function collectFromDatabase(): Promise<void> {
     const [byState, unsettled, totals, freshness] = await Promise.all([
       countPaymentsByState(deps.db),
-      listUnsettledPayments(deps.db),
+      sumPaymentsByAsset(deps.db, { states: ['settling', 'pending'] }),
       revenue.totals(),
       marketDataFreshness(deps.db, now()),
     ])
     ledgerPayments.reset()
-    // Every state of every asset seen, zeros included, so series do not come and go.
-    for (const asset of new Set(byState.map((row) => row.assetSymbol))) {
-      for (const state of PAYMENT_STATES) ledgerPayments.set({ state, asset: assetLabel(asset) }, 0)
-    }
-    for (const row of byState)
-      ledgerPayments.inc({ state: row.state, asset: assetLabel(row.assetSymbol) }, row.payments)
+    // Every state, zeros included, so series do not come and go.
+    for (const state of PAYMENT_STATES) ledgerPayments.set({ state }, 0)
+    for (const row of byState) ledgerPayments.set({ state: row.state }, row.payments)
 
     revenueAtomic.reset()
     revenueUsd.reset()
@@ -211,7 +208,7 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
 
     unsettledAtomic.reset()
     unsettledUsd.reset()
-    for (const total of sumPerAsset(unsettled)) {
+    for (const total of unsettled) {
       const asset = assetLabel(total.assetSymbol)
       unsettledAtomic.set({ network: total.network, asset }, Number(total.atomic))
       unsettledUsd.inc({ asset }, Number(total.usdValueMicros))

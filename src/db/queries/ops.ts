@@ -1,85 +1,109 @@
-import { and, asc, count, countDistinct, eq, gte, inArray, lt, max, sql } from 'drizzle-orm'
+import { and, asc, count, countDistinct, eq, gte, inArray, lt, max, min, sql } from 'drizzle-orm'
 import type { Interval } from '../../lib/candle'
 import type { Db } from '../client'
 import { dailyOhlcv, dataMeta, hourlyOhlcv, type PaymentState, payments } from '../schema'
 
 /**
  * Read-side aggregates for the operator: what /metrics computes at scrape time and what the dashboard's time series
- * show. Counts are grouped in SQL; money columns are returned as rows and summed exactly (bigint) by the caller,
- * because SQLite would sum text amounts as floats.
+ * show, each one grouped statement. Money is summed as integers (never SQLite's float sum of text columns).
  */
 
 export interface StateCount {
   state: PaymentState
-  assetSymbol: string
   payments: number
 }
 
-/** Ledger rows per state and asset. */
+/** Ledger rows per state (from the state index alone). */
 export async function countPaymentsByState(db: Db): Promise<StateCount[]> {
-  return db
-    .select({ state: payments.state, assetSymbol: payments.assetSymbol, payments: count() })
-    .from(payments)
-    .groupBy(payments.state, payments.assetSymbol)
+  return db.select({ state: payments.state, payments: count() }).from(payments).groupBy(payments.state)
 }
 
-export interface MoneyRow {
+/** Integer micro-dollars of a ledger USD decimal string (at most 6 decimals are written; any more are cut). */
+const microsOf = (column: typeof payments.usdValue | typeof payments.usdPrice) => sql`(CASE
+  WHEN instr(${column}, '.') = 0 THEN CAST(${column} AS INTEGER) * 1000000
+  ELSE CAST(substr(${column}, 1, instr(${column}, '.') - 1) AS INTEGER) * 1000000
+    + CAST(substr(substr(${column}, instr(${column}, '.') + 1) || '000000', 1, 6) AS INTEGER)
+END)`
+
+/** An integer SQL sum as text, so no JavaScript number ever rounds it. */
+const exactSum = (expr: ReturnType<typeof sql>) => sql<string>`CAST(coalesce(sum(${expr}), 0) AS TEXT)`
+
+export interface AssetSum {
   network: string
   asset: string
   assetSymbol: string
-  /** Atomic units, integer string. */
-  amount: string
-  /** Decimal strings. */
-  usdValue: string
-  usdPrice: string
+  /** Set when grouped by day: `YYYY-MM-DD` (UTC) of the payment's creation. */
+  day: string | null
+  payments: number
+  atomic: bigint
+  usdValueMicros: bigint
+  usdListMicros: bigint
 }
 
-const moneyColumns = {
-  network: payments.network,
-  asset: payments.asset,
-  assetSymbol: payments.assetSymbol,
-  amount: payments.amount,
-  usdValue: payments.usdValue,
-  usdPrice: payments.usdPrice,
+export interface AssetSumQuery {
+  /** `settled` for revenue; `settling` + `pending` for unsettled exposure. */
+  states: readonly PaymentState[]
+  /** Unix ms of creation, [from, to). */
+  from?: number
+  to?: number
+  /** Also group by the UTC day of creation. */
+  byDay?: boolean
 }
 
-/** Broadcast (or being broadcast) but not yet known to have paid us: `settling` and `pending` rows. */
-export async function listUnsettledPayments(db: Db): Promise<MoneyRow[]> {
-  return db
-    .select(moneyColumns)
-    .from(payments)
-    .where(inArray(payments.state, ['settling', 'pending']))
-}
-
-/** When a settled row became settled (older rows may lack settled_at). */
-const settledTime = sql<number>`coalesce(${payments.settledAt}, ${payments.updatedAt})`
-
-export interface SettledPosition {
-  settledAt: number
-  id: string
-}
-
-export type SettledRow = MoneyRow & SettledPosition
-
-/** Settled rows in the order they settled, after `after`, one page at a time (for running revenue totals). */
-export async function listSettledSince(
-  db: Db,
-  after: SettledPosition | undefined,
-  limit: number,
-): Promise<SettledRow[]> {
-  return db
-    .select({ ...moneyColumns, id: payments.id, settledAt: settledTime })
+/**
+ * Payments and their amounts per asset (and per UTC day when asked), summed exactly inside SQLite in one statement:
+ * atomic amounts are split into `high * 10^9 + low` so each part sums as a 64-bit integer without overflow (up to
+ * hundreds of millions of payments) and comes back as text; USD strings become integer micro-dollars. Standard
+ * SQLite functions only, so it runs on D1 too.
+ */
+export async function sumPaymentsByAsset(db: Db, query: AssetSumQuery): Promise<AssetSum[]> {
+  const ranged = query.from !== undefined || query.to !== undefined
+  const day = query.byDay ? sql<string>`date(${payments.createdAt} / 1000, 'unixepoch')` : sql<null>`NULL`
+  const rows = await db
+    .select({
+      network: payments.network,
+      asset: payments.asset,
+      assetSymbol: payments.assetSymbol,
+      day,
+      payments: count(),
+      high: exactSum(
+        sql`CAST(substr(${payments.amount}, 1, max(length(${payments.amount}) - 9, 0)) AS INTEGER)`,
+      ),
+      low: exactSum(sql`CAST(substr(${payments.amount}, -9) AS INTEGER)`),
+      usdValueMicros: exactSum(microsOf(payments.usdValue)),
+      usdListMicros: exactSum(microsOf(payments.usdPrice)),
+    })
     .from(payments)
     .where(
       and(
-        eq(payments.state, 'settled'),
-        after
-          ? sql`(${settledTime} > ${after.settledAt} OR (${settledTime} = ${after.settledAt} AND ${payments.id} > ${after.id}))`
-          : undefined,
+        ranged
+          ? // Unary + keeps SQLite on the created_at index for a window instead of scanning every row of a state.
+            sql`+${payments.state} IN (${sql.join(
+              query.states.map((state) => sql`${state}`),
+              sql`, `,
+            )})`
+          : inArray(payments.state, [...query.states]),
+        query.from !== undefined ? gte(payments.createdAt, query.from) : undefined,
+        query.to !== undefined ? lt(payments.createdAt, query.to) : undefined,
       ),
     )
-    .orderBy(asc(settledTime), asc(payments.id))
-    .limit(limit)
+    .groupBy(day, payments.network, payments.asset, payments.assetSymbol)
+    .orderBy(asc(day), asc(payments.assetSymbol), asc(payments.asset))
+  return rows.map(({ high, low, usdValueMicros, usdListMicros, ...row }) => ({
+    ...row,
+    atomic: BigInt(high) * 1_000_000_000n + BigInt(low),
+    usdValueMicros: BigInt(usdValueMicros),
+    usdListMicros: BigInt(usdListMicros),
+  }))
+}
+
+/** Creation time of the oldest payment whose outcome is still open (reserved, verified, settling, pending). */
+export async function oldestOpenPaymentCreatedAt(db: Db): Promise<number | null> {
+  const [row] = await db
+    .select({ at: min(payments.createdAt) })
+    .from(payments)
+    .where(inArray(payments.state, ['reserved', 'verified', 'settling', 'pending']))
+  return row?.at ?? null
 }
 
 export type Bucket = 'hour' | 'day'
@@ -105,7 +129,7 @@ export async function countPaymentsPerBucket(
     .from(payments)
     .where(and(gte(payments.createdAt, range.from), lt(payments.createdAt, range.to)))
     .groupBy(start, payments.state)
-    .orderBy(asc(start))
+    .orderBy(asc(start), asc(payments.state))
 }
 
 export interface ReasonCount {
