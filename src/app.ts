@@ -13,26 +13,43 @@ import { paymentGate } from './http/payment-gate'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
 import { urlLengthLimit } from './http/url-limit'
+import type { DashboardAssets } from './ops/dashboard'
+import { observeRequests, routePattern } from './ops/http-metrics'
+import { createPrometheusMetrics, type OpsMetrics } from './ops/metrics'
+import { createReadiness } from './ops/readiness'
+import { registerOpsRoutes } from './ops/routes'
 
 export type { AppEnv, Services } from './http/app-env'
 
-/** What differs between runtimes, passed in by the entry (node.ts; a Worker later). */
-export interface AppRuntime {
+/** What differs between runtimes, passed in by the entry (node.ts; a Worker later). All optional. */
+export interface AppOptions {
   /** The connection's peer address; combined with TRUST_PROXY into the client address. */
   socketAddress?: SocketAddress
+  /** The metrics behind /metrics; the payment core records into the same object. Default: a fresh registry. */
+  metrics?: OpsMetrics
+  /** The dashboard's files (Node: loadDashboardAssets()); without them /dashboard answers 404. */
+  dashboard?: DashboardAssets
+  /** Runs each request inside a scope, so every log line written meanwhile carries its id (Node: AsyncLocalStorage). */
+  requestScope?: (fields: { requestId: string }, run: () => Promise<void>) => Promise<void>
+  /** True once shutdown began: /ready answers 503 so load balancers stop sending traffic. */
+  draining?: () => boolean
 }
 
 /** Builds the HTTP app from its services: the same on Node and on Workers. */
 export function createApp(
   services: Services,
   endpoints: readonly Endpoint[] = catalog,
-  runtime: AppRuntime = {},
+  options: AppOptions = {},
 ): Hono<AppEnv> {
   const { config, logger, market } = services
   const app = new Hono<AppEnv>()
   const cache = new ResultCache(config.resultCacheMaxBytes)
+  const metrics = options.metrics ?? createPrometheusMetrics({ db: services.db, logger })
 
   app.use(requestId())
+  const { requestScope } = options
+  if (requestScope) app.use((c, next) => requestScope({ requestId: c.var.requestId }, next))
+  app.use(observeRequests(metrics))
   app.use(
     cors({
       origin: '*',
@@ -51,8 +68,9 @@ export function createApp(
     const started = performance.now()
     await next()
     logger.info('request', {
-      id: c.var.requestId,
+      requestId: c.var.requestId,
       method: c.req.method,
+      route: routePattern(c),
       path: c.req.path,
       status: c.res.status,
       ms: Math.round(performance.now() - started),
@@ -75,7 +93,26 @@ export function createApp(
       })),
     }),
   )
-  app.get('/health', (c) => c.json({ ok: true }))
+  const clientAddress = createClientAddress({
+    socketAddress: options.socketAddress,
+    trustedProxies: config.trustProxy,
+  })
+  registerOpsRoutes(app, {
+    clientAddress,
+    db: services.db,
+    logger,
+    pepper: config.adminKeyPepper,
+    metrics,
+    readiness: createReadiness({
+      db: services.db,
+      chain: services.client,
+      network: services.network,
+      timeoutMs: config.ops.readyCheckTimeoutMs,
+      maxDataAgeSeconds: config.ops.readyMaxDataAgeSeconds,
+      draining: options.draining,
+    }),
+    dashboard: options.dashboard,
+  })
   registerPaymentQuoteRoute(app, { config, network: services.network, tmai: services.tmai })
   registerSpendPolicyRoutes(app, {
     db: services.db,
@@ -135,13 +172,15 @@ export function createApp(
     else app.get(endpoint.path, paymentGate(endpoint, services), handler)
   }
 
-  const clientAddress = createClientAddress({
-    socketAddress: runtime.socketAddress,
-    trustedProxies: config.trustProxy,
-  })
   app.route(
     '/admin',
-    createAdminRouter({ db: services.db, logger, pepper: config.adminKeyPepper, clientAddress }),
+    createAdminRouter({
+      db: services.db,
+      logger,
+      pepper: config.adminKeyPepper,
+      clientAddress,
+      maxDataAgeSeconds: config.ops.readyMaxDataAgeSeconds,
+    }),
   )
 
   app.notFound((c) =>

@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs'
+import type { Server } from 'node:http'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { serve } from '@hono/node-server'
+import { collectDefaultMetrics } from 'prom-client'
 import { createPublicClient, http } from 'viem'
 import { createApp } from './app'
 import { catalog } from './catalog'
@@ -14,15 +17,22 @@ import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
 import { type AnvilInstance, startAnvil } from './devnet/anvil'
 import { setupDevnet } from './devnet/setup'
 import { nodeSocketAddress } from './http/node-socket-address'
-import { createLogger } from './lib/logger'
+import { createLogger, defaultLogFormat } from './lib/logger'
 import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
 import { loadInitialCsv } from './market-data/initial-csv'
+import { createPrometheusMetrics } from './ops/metrics'
+import { loadDashboardAssets } from './ops/node/dashboard-assets'
+import { createRequestScope } from './ops/node/request-scope'
+import { createMetricsApp } from './ops/routes'
 import { abandonedAfterMs, startReconciler } from './payments/reconciler'
 import { createServices } from './services'
 
 export interface RunningNode {
   url: string
   rpcUrl: string
+  /** The METRICS_PORT listener, when configured. */
+  metricsUrl: string | undefined
+  /** Stops accepting, drains in-flight requests (bounded by SHUTDOWN_DRAIN_MS), then closes everything. */
   stop(): Promise<void>
 }
 
@@ -32,7 +42,11 @@ export interface RunningNode {
  */
 export async function startNode(config: Config): Promise<RunningNode> {
   const startedAt = Date.now()
-  const logger = createLogger(config.logLevel)
+  const requestScope = createRequestScope()
+  const logger = createLogger(config.logLevel, undefined, {
+    format: config.logFormat ?? defaultLogFormat(),
+    context: requestScope.current,
+  })
   logger.debug('config', describeConfig(config))
   let anvil: AnvilInstance | undefined
   let rpcUrl = config.rpcUrl
@@ -60,11 +74,14 @@ export async function startNode(config: Config): Promise<RunningNode> {
   }
 
   const database = openSqliteDb(config.databasePath, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS })
+  const metrics = createPrometheusMetrics({ db: database.db, logger })
+  collectDefaultMetrics({ register: metrics.registry })
   const services = createServices({
     config,
     db: database.db,
     rpcUrl,
     logger,
+    metrics,
     devnetDefaults:
       config.network === 'devnet'
         ? { payTo: devnetAccount(0).address, settlerPrivateKey: devnetPrivateKey(0) }
@@ -97,6 +114,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       logger,
       startedAt,
       abandonedAfterMs: abandonedAfterMs(config.maxTimeoutSeconds),
+      metrics,
     },
     config.reconcileIntervalMs,
     [() => services.paid.outbox.flush()],
@@ -123,33 +141,39 @@ export async function startNode(config: Config): Promise<RunningNode> {
       )
   }, 10 * 60_000)
   housekeeping.unref()
-  const app = createApp(services, catalog, { socketAddress: nodeSocketAddress })
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve(
-      // Payment headers can be large (smart-wallet signatures); let our own 16 KiB check answer, not Node's 431.
-      {
-        fetch: app.fetch,
-        port: config.port,
-        hostname: config.host,
-        serverOptions: { maxHeaderSize: 64 * 1024 },
-      },
-      () => resolve(s),
-    )
+  let draining = false
+  const app = createApp(services, catalog, {
+    socketAddress: nodeSocketAddress,
+    metrics,
+    dashboard: loadDashboardAssets(),
+    requestScope: requestScope.run,
+    draining: () => draining,
   })
-  const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : config.port
-  const url = `http://${config.host}:${port}`
+  // Payment headers can be large (smart-wallet signatures); let our own 16 KiB check answer, not Node's 431.
+  const server = await listen(app.fetch, config.port, config.host, { maxHeaderSize: 64 * 1024 })
+  const metricsServer =
+    config.ops.metricsPort === undefined
+      ? undefined
+      : await listen(createMetricsApp(metrics).fetch, config.ops.metricsPort, config.ops.metricsHost)
+  if (metricsServer) logger.info('metrics listener', { url: `${metricsServer.url}/metrics` })
   let stopped = false
   return {
-    url,
+    url: server.url,
     rpcUrl,
+    metricsUrl: metricsServer?.url,
     async stop() {
       if (stopped) return
       stopped = true
+      draining = true
+      const started = Date.now()
+      logger.info('shutting down: draining in-flight requests', { boundMs: config.ops.shutdownDrainMs })
+      const drained = await server.close(config.ops.shutdownDrainMs)
+      if (!drained) logger.warn('drain bound reached; closed the remaining connections')
+      else logger.info('drained', { ms: Date.now() - started })
+      await metricsServer?.close(1000)
       stopReconciler()
       stopScheduler()
       clearInterval(housekeeping)
-      await new Promise<void>((resolve) => server.close(() => resolve()))
       database.close()
       await anvil?.stop()
     },
@@ -162,4 +186,43 @@ function devnetPidFile(databasePath: string): string | undefined {
   const dir = path.dirname(path.resolve(databasePath))
   mkdirSync(dir, { recursive: true })
   return path.join(dir, 'devnet-anvil.pid')
+}
+
+/**
+ * A Node HTTP server for `fetch` on host:port (0: any free port). `close(boundMs)` stops accepting at once, lets
+ * in-flight requests finish for up to `boundMs` (idle keep-alive connections are closed as they go idle), then cuts
+ * what is left; resolves true when everything finished in time.
+ */
+async function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+  serverOptions: { maxHeaderSize?: number } = {},
+) {
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch, port, hostname, serverOptions }, () => resolve(s as Server))
+  })
+  const address = server.address()
+  const bound = typeof address === 'object' && address ? address.port : port
+  return {
+    url: `http://${hostname}:${bound}`,
+    async close(boundMs: number): Promise<boolean> {
+      let done = false
+      const closed = new Promise<void>((resolve) =>
+        server.close(() => {
+          done = true
+          resolve()
+        }),
+      )
+      const deadline = Date.now() + boundMs
+      while (!done && Date.now() < deadline) {
+        server.closeIdleConnections()
+        await Promise.race([closed, sleep(100)])
+      }
+      const inTime = done
+      if (!inTime) server.closeAllConnections()
+      await closed
+      return inTime
+    },
+  }
 }

@@ -1,13 +1,16 @@
 import { type Address, createPublicClient, createWalletClient, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { Relayer } from './chain/relayer'
+import { withRpcErrorMetrics } from './chain/rpc-error-metrics'
 import type { Config } from './config/env'
 import { chainFor, NETWORKS, type NetworkConfig } from './config/networks'
 import type { Db } from './db/client'
 import type { Services } from './http/app-env'
 import type { Logger } from './lib/logger'
+import { noopMetrics, type PaymentMetrics } from './lib/metrics'
 import { MarketStore } from './market-data/store'
 import { createPaidRequestCore, type PaidEvent } from './paid/core'
+import { paidEventsToMetrics } from './paid/metrics'
 import { IdempotencyStore } from './payments/idempotency'
 import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
@@ -32,20 +35,29 @@ export interface ServiceOptions {
   tmaiFeed?: TmaiRateFeed
   /** Replaces the facilitator (tests inject faults around the real one). */
   wrapFacilitator?: (facilitator: Facilitator) => Facilitator
-  /** Receives every payment-flow event (metrics). */
+  /** Where payment outcomes, durations and RPC errors are recorded (/metrics). */
+  metrics?: PaymentMetrics
+  /** Also receives every payment-flow event (tests). */
   observe?: (event: PaidEvent) => void
 }
 
 /** The chain clients of the configured network (its own chain id: 8453 on base and the devnet, 84532 on sepolia). */
-export function createChainClients(config: Config, rpcUrl: string) {
+export function createChainClients(
+  config: Config,
+  rpcUrl: string,
+  metrics: Pick<PaymentMetrics, 'recordRpcError'> = noopMetrics,
+) {
   const chain = chainFor(NETWORKS[config.network], rpcUrl)
   // One HTTP transport with request batching off: verification runs a handful of calls in parallel.
-  const client = createPublicClient({ chain, transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }) })
+  const client = createPublicClient({
+    chain,
+    transport: withRpcErrorMetrics(http(rpcUrl, { timeout: 10_000, retryCount: 1 }), metrics),
+  })
   const walletFor = (privateKey: `0x${string}`) =>
     createWalletClient({
       chain,
       account: privateKeyToAccount(privateKey),
-      transport: http(rpcUrl, { timeout: 10_000, retryCount: 0 }),
+      transport: withRpcErrorMetrics(http(rpcUrl, { timeout: 10_000, retryCount: 0 }), metrics),
     })
   return { chain, client: client as PublicClient, walletFor }
 }
@@ -54,7 +66,8 @@ export function createChainClients(config: Config, rpcUrl: string) {
 export function createServices(options: ServiceOptions): Services {
   const { config, db, rpcUrl, logger } = options
   const network = NETWORKS[config.network]
-  const { client, walletFor } = createChainClients(config, rpcUrl)
+  const metrics = options.metrics ?? noopMetrics
+  const { client, walletFor } = createChainClients(config, rpcUrl, metrics)
   const payTo = (config.payTo ?? options.devnetDefaults?.payTo) as Address | undefined
   if (!payTo) throw new Error('PAY_TO is required')
   const settlerKey = config.settlerPrivateKey ?? options.devnetDefaults?.settlerPrivateKey
@@ -112,7 +125,7 @@ export function createServices(options: ServiceOptions): Services {
     facilitator,
     tmai,
     logger,
-    observe: options.observe,
+    observe: observeAll(paidEventsToMetrics(metrics), options.observe),
   })
   return {
     config,
@@ -128,6 +141,13 @@ export function createServices(options: ServiceOptions): Services {
     facilitator,
     paid,
     logger,
+  }
+}
+
+function observeAll(...observers: (((event: PaidEvent) => void) | undefined)[]): (event: PaidEvent) => void {
+  const present = observers.filter((o) => o !== undefined)
+  return (event) => {
+    for (const observe of present) observe(event)
   }
 }
 

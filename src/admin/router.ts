@@ -16,6 +16,7 @@ import { ApiError, createErrorRenderer } from '../http/errors'
 import type { Logger } from '../lib/logger'
 import { formatUsdMicros } from '../lib/money'
 import { type AdminEnv, adminAuth, requireScope } from './auth'
+import { registerOpsAdminRoutes } from './ops-routes'
 import {
   AuditQuery,
   encodeCursor,
@@ -43,6 +44,8 @@ export interface AdminRouterDeps {
    * http/client-address.ts); without it every request counts as one "unknown" client.
    */
   clientAddress?: ClientAddress
+  /** READY_MAX_DATA_AGE_HOURS in seconds (0: no limit): /admin/market-data flags staler intervals. */
+  maxDataAgeSeconds?: number
 }
 
 export const DEFAULT_ADMIN_RATE_LIMIT = { perKeyPerMinute: 120, perIpPerMinute: 120 }
@@ -194,6 +197,8 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
       })),
     })
   })
+
+  registerOpsAdminRoutes(router, { db, now, maxDataAgeSeconds: deps.maxDataAgeSeconds ?? 0 })
 
   router.onError(createErrorRenderer(logger))
   return router

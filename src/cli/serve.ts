@@ -8,7 +8,7 @@ export const serveHelp = `Usage: x402-analytics serve
 Runs the API. Configuration comes from the environment (see .env.example):
   NETWORK=devnet|base|base-sepolia (default devnet: starts a local anvil chain with USDC/TMAI at Base addresses)
   PORT (4021), DEVNET_PORT (8545), DATABASE_PATH (./data/x402-analytics.db), MARKET_DATA_CSV, TOKENS_CSV, …
-Stop with Ctrl-C: the devnet chain stops with it.`
+Stop with Ctrl-C or SIGTERM: in-flight requests finish first (SHUTDOWN_DRAIN_MS), then the devnet chain stops.`
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandArgs(
@@ -34,11 +34,23 @@ export async function serveCommand(argv: string[]): Promise<void> {
     )
   }
   console.log(banner.join('\n'))
+  let stopping = false
   const shutdown = async (signal: string) => {
-    console.log(`\n${signal}: shutting down`)
-    await node.stop()
-    process.exit(0)
+    if (stopping) {
+      // A second signal: the operator does not want to wait for the drain.
+      console.error(`${signal} again: exiting without waiting for in-flight requests`)
+      process.exit(1)
+    }
+    stopping = true
+    console.log(`\n${signal}: shutting down (draining in-flight requests)`)
+    try {
+      await node.stop()
+      process.exit(0)
+    } catch (error) {
+      console.error(`shutdown failed: ${(error as Error).message}`)
+      process.exit(1)
+    }
   }
-  process.once('SIGINT', () => void shutdown('SIGINT'))
-  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
 }

@@ -72,4 +72,34 @@ describe('parseEnv', () => {
       )
     }
   })
+
+  it('reads the operator settings: log format, metrics listener, readiness and drain bounds', () => {
+    expect(parseEnv({})).toMatchObject({
+      logFormat: undefined,
+      ops: {
+        metricsPort: undefined,
+        metricsHost: '127.0.0.1',
+        readyMaxDataAgeSeconds: 48 * 3600,
+        readyCheckTimeoutMs: 2000,
+        shutdownDrainMs: 35_000,
+      },
+    })
+    const config = parseEnv({
+      LOG_FORMAT: 'json',
+      METRICS_PORT: '9464',
+      READY_MAX_DATA_AGE_HOURS: '0',
+      READY_CHECK_TIMEOUT_MS: '500',
+      SHUTDOWN_DRAIN_MS: '5000',
+    })
+    expect(config.logFormat).toBe('json')
+    expect(config.ops).toMatchObject({
+      metricsPort: 9464,
+      readyMaxDataAgeSeconds: 0,
+      readyCheckTimeoutMs: 500,
+    })
+    expect(parseEnv({ METRICS_PORT: '' }).ops.metricsPort).toBeUndefined()
+    expect(() => parseEnv({ LOG_FORMAT: 'xml', METRICS_PORT: 'ninety' })).toThrow(
+      /LOG_FORMAT[\s\S]*METRICS_PORT/,
+    )
+  })
 })

@@ -106,6 +106,19 @@ export const EnvSchema = z
     ADMIN_KEY_PEPPER: optionalString,
     TRUST_PROXY: trustProxy,
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Default: json when stderr is not a terminal, text when it is. */
+    LOG_FORMAT: z.enum(['json', 'text']).optional(),
+    /** Node only: also serve /metrics without a key on this port (unset: no extra listener; 0: any free port). */
+    METRICS_PORT: optionalString
+      .transform((v) => (v === undefined ? undefined : Number(v)))
+      .pipe(z.number({ error: 'a port number' }).int().min(0).max(65535).optional()),
+    METRICS_HOST: z.string().default('127.0.0.1'),
+    /** /ready fails when the newest candle of a stored interval closed longer ago than this (0: no age check). */
+    READY_MAX_DATA_AGE_HOURS: z.coerce.number().int().min(0).default(48),
+    /** Each /ready check (database, RPC, asset registry, market data) must answer within this. */
+    READY_CHECK_TIMEOUT_MS: positiveInt.max(60_000).default(2000),
+    /** On SIGTERM, in-flight requests get this long to finish (keep it above SETTLEMENT_TIMEOUT_MS). */
+    SHUTDOWN_DRAIN_MS: positiveInt.default(35_000),
   })
   .superRefine((env, ctx) => {
     if (env.TMAI_PRICE_SOURCE === 'dex-twap' && !env.TMAI_POOL_ADDRESS) {
@@ -194,6 +207,17 @@ export interface Config {
   /** Bound of the endpoint result cache in bytes (keys and bodies); 0: no caching. */
   resultCacheMaxBytes: number
   logLevel: Env['LOG_LEVEL']
+  /** undefined: json when stderr is not a terminal (decided by the Node entry). */
+  logFormat: Env['LOG_FORMAT']
+  ops: {
+    /** Node only; undefined = no separate metrics listener. */
+    metricsPort: number | undefined
+    metricsHost: string
+    /** 0 = no market-data age check. */
+    readyMaxDataAgeSeconds: number
+    readyCheckTimeoutMs: number
+    shutdownDrainMs: number
+  }
 }
 
 export class ConfigError extends Error {
@@ -266,6 +290,14 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     idempotency: { ttlMs: env.IDEMPOTENCY_TTL_HOURS * 3_600_000, maxRecords: env.IDEMPOTENCY_MAX_RECORDS },
     resultCacheMaxBytes: env.RESULT_CACHE_MAX_MB * 1024 * 1024,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
+    ops: {
+      metricsPort: env.METRICS_PORT,
+      metricsHost: env.METRICS_HOST,
+      readyMaxDataAgeSeconds: env.READY_MAX_DATA_AGE_HOURS * 3600,
+      readyCheckTimeoutMs: env.READY_CHECK_TIMEOUT_MS,
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+    },
   })
 }
 

@@ -1,5 +1,9 @@
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
+import pino from 'pino'
 
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
+export type LogFormat = 'json' | 'text'
+
+/** What every caller logs through; the implementation (pino) stays behind it. */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void
   info(message: string, fields?: Record<string, unknown>): void
@@ -7,38 +11,103 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 }
-/** Field names whose values never reach a log line, whatever the caller passes. */
-const SECRET_FIELD = /key|secret|password|token|authorization|signature|payment-signature|x-payment$/i
-
-function formatValue(value: unknown): string {
-  if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value
-  if (typeof value === 'bigint') return value.toString()
-  if (value instanceof Error) return JSON.stringify(value.message)
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+export interface LoggerOptions {
+  /** `text` (default): `time LEVEL message key=value …`; `json`: one JSON object per line. */
+  format?: LogFormat
+  /**
+   * Fields of the current scope merged into every line (the request id while a request runs). Node passes an
+   * AsyncLocalStorage reader; without one, lines carry only what callers pass.
+   */
+  context?: () => Record<string, unknown> | undefined
 }
 
-/** `2026-11-22T23:59:00.000Z INFO message key=value …` lines on stderr (stdout stays for command output). */
+/** Field names whose values never reach a log line, whatever the caller passes and however deep. */
+const SECRET_FIELD = /key|secret|password|token|authorization|signature|payment-signature|x-payment$/i
+/** Names that match SECRET_FIELD but are public. */
+const PUBLIC_FIELD = /^(payTo|tokens?|tokenId)$/i
+const REDACTED = '[redacted]'
+/** Set by pino on every line; not part of the caller's fields in text form. */
+const LINE_KEYS = new Set(['level', 'time', 'msg'])
+
+const isSecretField = (name: string) => SECRET_FIELD.test(name) && !PUBLIC_FIELD.test(name)
+
+/** Makes one field safe and serialisable: secrets redacted at any depth, bigints as strings, errors as messages. */
+function cleanValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'bigint') return value.toString()
+  if (value instanceof Error) return value.message
+  if (depth > 4 || value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map((v) => cleanValue(v, depth + 1))
+  return cleanFields(value as Record<string, unknown>, depth + 1)
+}
+
+function cleanFields(fields: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue
+    out[name] = isSecretField(name) ? REDACTED : cleanValue(value, depth)
+  }
+  return out
+}
+
+function formatTextValue(value: unknown): string {
+  if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value
+  return JSON.stringify(value)
+}
+
+/** Turns one pino JSON line into the project's readable `time LEVEL message key=value …` form. */
+export function formatTextLine(jsonLine: string): string {
+  const entry = JSON.parse(jsonLine) as Record<string, unknown>
+  const parts = Object.entries(entry)
+    .filter(([k]) => !LINE_KEYS.has(k))
+    .map(([k, v]) => `${k}=${formatTextValue(v)}`)
+  const level = String(entry.level).toUpperCase().padEnd(5)
+  return `${entry.time} ${level} ${entry.msg}${parts.length ? ` ${parts.join(' ')}` : ''}`
+}
+
+/** json unless a person is watching stderr. */
+export function defaultLogFormat(): LogFormat {
+  return process.stderr.isTTY ? 'text' : 'json'
+}
+
+/**
+ * A pino logger behind the project's `Logger` interface. Lines go to stderr (stdout stays for command output), or to
+ * `write` (tests), synchronously so nothing is lost when the process exits right after.
+ */
 export function createLogger(
   level: LogLevel = 'info',
-  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  write?: (line: string) => void,
+  options: LoggerOptions = {},
 ): Logger {
-  const log = (at: Exclude<LogLevel, 'silent'>, message: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return
-    const parts = Object.entries(fields)
-      .filter(([, v]) => v !== undefined)
-      .map(
-        ([k, v]) =>
-          `${k}=${SECRET_FIELD.test(k) && !/^(payTo|tokens?|tokenId)$/i.test(k) ? '[redacted]' : formatValue(v)}`,
-      )
-    write(
-      `${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${message}${parts.length ? ` ${parts.join(' ')}` : ''}`,
-    )
-  }
+  const format = options.format ?? 'text'
+  const emit = write ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const destination =
+    format === 'json' && !write
+      ? pino.destination({ dest: 2, sync: true })
+      : {
+          write(chunk: string) {
+            const line = chunk.trimEnd()
+            emit(format === 'json' ? line : formatTextLine(line))
+          },
+        }
+  const context = options.context
+  const log = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => cleanFields(fields),
+      },
+      // A copy: pino merges the caller's fields into the mixin's object.
+      mixin: context ? () => ({ ...context() }) : undefined,
+    },
+    destination,
+  )
   return {
-    debug: (m, f) => log('debug', m, f),
-    info: (m, f) => log('info', m, f),
-    warn: (m, f) => log('warn', m, f),
-    error: (m, f) => log('error', m, f),
+    debug: (message, fields) => log.debug(fields ?? {}, message),
+    info: (message, fields) => log.info(fields ?? {}, message),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+    error: (message, fields) => log.error(fields ?? {}, message),
   }
 }

@@ -257,7 +257,7 @@ describe('complete', () => {
     const [row] = await h.rows()
     expect(row).toMatchObject({ state: 'settled', txHash: TX, transport: 'http', usdValue: '0.017' })
     expect(row?.deliveredAt).not.toBeNull()
-    expect(h.events.map((e) => e.type)).toEqual(['challenge', 'verified', 'settled'])
+    expect(h.events.map((e) => e.type)).toEqual(['challenge', 'verification', 'settled'])
   })
 
   it('the handler answers >= 400: released, no settlement, spend given back', async () => {

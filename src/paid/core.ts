@@ -33,8 +33,15 @@ import type {
 /** What happened, for metrics (no payer addresses: those stay in the ledger and logs). */
 export type PaidEvent =
   | { type: 'challenge'; route: string }
-  | { type: 'refused'; route: string; reason: string; asset?: string }
-  | { type: 'verified'; route: string; asset: string; ms: number }
+  /** `asset` once the payment was bound to an offer; `challenged` when a fresh 402 went with the refusal. */
+  | { type: 'refused'; route: string; reason: string; asset?: string; challenged: boolean }
+  | {
+      type: 'verification'
+      route: string
+      asset: string
+      ms: number
+      verdict: 'ok' | 'refused' | 'unavailable'
+    }
   | {
       type: 'settled'
       route: string
@@ -44,9 +51,9 @@ export type PaidEvent =
       handlerMs: number
       settleMs: number
     }
-  | { type: 'released'; route: string; asset: string; reason: string }
-  | { type: 'pending'; route: string; asset: string }
-  | { type: 'failed'; route: string; asset: string; reason: string }
+  | { type: 'released'; route: string; asset: string; reason: string; handlerMs: number }
+  | { type: 'pending'; route: string; asset: string; settleMs: number }
+  | { type: 'failed'; route: string; asset: string; reason: string; settleMs: number; challenged: boolean }
   | { type: 'ledger_write_deferred'; route: string }
 
 export interface PaidCoreDeps {
@@ -159,7 +166,12 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
         )
       : decoded
     if (!matched.ok) {
-      observe({ type: 'refused', route: route.path, reason: matched.reason })
+      observe({
+        type: 'refused',
+        route: route.path,
+        reason: matched.reason,
+        challenged: matched.kind === 'refused',
+      })
       return matched.kind === 'malformed'
         ? refusal({ kind: 'invalid_request', reason: matched.reason, message: matched.message })
         : refusal({
@@ -246,7 +258,13 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
     const route = input.route
     const asset = attempt.offer.asset.symbol
     const refused = (outcome: Refusal): BeginOutcome => {
-      observe({ type: 'refused', route: route.path, reason: outcome.reason, asset })
+      observe({
+        type: 'refused',
+        route: route.path,
+        reason: outcome.reason,
+        asset,
+        challenged: !!outcome.challenge,
+      })
       return refusal(outcome)
     }
     const reservation = await ledger.reserve(attempt, {
@@ -333,6 +351,8 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
         verified = await withDeadline(facilitator.verify(attempt), deps.verifyTimeoutMs)
       } catch (error) {
         if (!isUnavailable(error)) throw error
+        const ms = Math.round(performance.now() - verifyStarted)
+        observe({ type: 'verification', route: route.path, asset, ms, verdict: 'unavailable' })
         await notCharged(Reason.verificationUnavailable)
         logger.error('payment verification unavailable', { ...log, error: (error as Error).message })
         return refused({
@@ -343,6 +363,13 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
         })
       }
       const verifyMs = Math.round(performance.now() - verifyStarted)
+      observe({
+        type: 'verification',
+        route: route.path,
+        asset,
+        ms: verifyMs,
+        verdict: verified.ok ? 'ok' : 'refused',
+      })
       if (!verified.ok) {
         await notCharged(verified.reason)
         logger.info('payment rejected', { ...log, reason: verified.reason })
@@ -356,7 +383,6 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
         })
       }
       if (!(await ledger.markVerified(id, verifyMs))) return refused(abandoned())
-      observe({ type: 'verified', route: route.path, asset, ms: verifyMs })
       return serve(attempt, route, challengeFor, {
         mode: 'settle',
         id,
@@ -448,7 +474,13 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
     if (result.status >= 400) {
       await releasePayment(id, `handler_status_${result.status}`, state.holds, route.path)
       logger.info('handler failed; payment released', { ...log, status: result.status })
-      observe({ type: 'released', route: route.path, asset, reason: `handler_status_${result.status}` })
+      observe({
+        type: 'released',
+        route: route.path,
+        asset,
+        reason: `handler_status_${result.status}`,
+        handlerMs,
+      })
       if (state.idempotencyKey)
         await idempotency.forget(state.idempotencyKey).catch(logDeferred('forget key'))
       return { kind: 'released', reason: `handler_status_${result.status}` }
@@ -504,7 +536,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
       if (state.idempotencyKey)
         await idempotency.hold(state.idempotencyKey, id).catch(logDeferred('hold key'))
       logger.warn('settlement pending', { ...log, tx: txHash, reason: message })
-      observe({ type: 'pending', route: route.path, asset })
+      observe({ type: 'pending', route: route.path, asset, settleMs })
       return {
         kind: 'pending',
         pending: {
@@ -528,7 +560,14 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
     await write().catch((error: unknown) => defer(id, route.path, `failed (${reason})`, write, error))
     if (state.idempotencyKey) await idempotency.forget(state.idempotencyKey).catch(logDeferred('forget key'))
     logger.warn('settlement failed; paid body withheld', { ...log, reason, tx: txHash })
-    observe({ type: 'failed', route: route.path, asset, reason })
+    observe({
+      type: 'failed',
+      route: route.path,
+      asset,
+      reason,
+      settleMs,
+      challenged: reason !== Reason.settlementUnavailable,
+    })
     const settlement = settlementFor(attempt, {
       success: false,
       errorReason: reason,

@@ -2,6 +2,7 @@ import type { Hash } from 'viem'
 import type { NetworkConfig } from '../config/networks'
 import type { Payment } from '../db/schema'
 import type { Logger } from '../lib/logger'
+import type { PaymentMetrics } from '../lib/metrics'
 import { usdMicros } from '../lib/money'
 import type { PaymentAttempt } from '../x402/attempt'
 import type { Facilitator } from '../x402/facilitator'
@@ -160,7 +161,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
  * stop function.
  */
 export function startReconciler(
-  deps: ReconcilerDeps,
+  deps: ReconcilerDeps & { metrics?: Pick<PaymentMetrics, 'recordReconcileRun' | 'recordReconcileError'> },
   intervalMs: number,
   also: (() => Promise<void>)[] = [],
 ): () => void {
@@ -170,8 +171,12 @@ export function startReconciler(
     running = true
     try {
       for (const job of also) await job().catch(() => {})
-      await reconcileOnce(deps).catch((error: unknown) =>
-        deps.logger.warn('reconcile run failed', { error: (error as Error).message }),
+      await reconcileOnce(deps).then(
+        (summary) => deps.metrics?.recordReconcileRun(summary),
+        (error: unknown) => {
+          deps.metrics?.recordReconcileError()
+          deps.logger.warn('reconcile run failed', { error: (error as Error).message })
+        },
       )
     } finally {
       running = false

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { serve } from '@hono/node-server'
-import { createApp } from '../../src/app'
+import { type AppOptions, createApp } from '../../src/app'
 import { catalog } from '../../src/catalog'
 import type { Endpoint } from '../../src/catalog/types'
 import { parseEnv } from '../../src/config/env'
@@ -13,6 +13,7 @@ import { devnetAccount, devnetPrivateKey } from '../../src/devnet/accounts'
 import { nodeSocketAddress } from '../../src/http/node-socket-address'
 import type { Candle } from '../../src/lib/candle'
 import { createLogger } from '../../src/lib/logger'
+import { createPrometheusMetrics } from '../../src/ops/metrics'
 import type { TmaiRateFeed } from '../../src/pricing/tmai-offers'
 import { createServices } from '../../src/services'
 
@@ -25,6 +26,10 @@ export interface TestContextOptions {
   /** Clock for spend-limit windows. */
   nowSeconds?: () => number
   tmaiFeed?: TmaiRateFeed
+  /** Runtime pieces for createApp (metrics, dashboard assets, request scope). */
+  app?: AppOptions
+  /** One Prometheus registry over this context's database, fed by the payment core and served at /metrics. */
+  withMetrics?: boolean
 }
 
 /** Deterministic daily candles for a few symbols (a gentle random walk), so tests need no external data. */
@@ -61,6 +66,7 @@ export async function createTestContext(options: TestContextOptions) {
   const database = openSqliteDb(config.databasePath, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS })
   const lines = options.logLines ?? []
   const logger = createLogger('debug', (line) => lines.push(line))
+  const metrics = options.withMetrics ? createPrometheusMetrics({ db: database.db, logger }) : undefined
   const services = createServices({
     config,
     db: database.db,
@@ -69,6 +75,7 @@ export async function createTestContext(options: TestContextOptions) {
     devnetDefaults: { payTo: devnetAccount(0).address, settlerPrivateKey: devnetPrivateKey(0) },
     nowSeconds: options.nowSeconds,
     tmaiFeed: options.tmaiFeed,
+    metrics,
   })
   if (options.seed !== false) {
     await services.market.saveTokens([
@@ -79,10 +86,15 @@ export async function createTestContext(options: TestContextOptions) {
     await services.market.saveCandles('1d', sampleCandles(), 'csv')
   }
   // The Node socket address, as node.ts wires it: real for `listen`, absent ("unknown") for `app.request`.
-  const app = createApp(services, options.endpoints ?? catalog, { socketAddress: nodeSocketAddress })
+  const app = createApp(services, options.endpoints ?? catalog, {
+    socketAddress: nodeSocketAddress,
+    ...(metrics ? { metrics } : {}),
+    ...options.app,
+  })
   return {
     app,
     services,
+    metrics,
     config,
     db: database.db,
     logLines: lines,

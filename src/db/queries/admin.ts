@@ -118,6 +118,8 @@ export interface PaymentSearch {
   /** Token symbol, matched case-insensitively. */
   assetSymbol?: string
   states?: readonly PaymentState[]
+  /** The recorded failure or release reason, exactly. */
+  failureReason?: string
   /** Unix ms, inclusive. */
   from?: number
   /** Unix ms, exclusive. */
@@ -141,6 +143,7 @@ export async function searchPayments(
       ? eq(sql`upper(${payments.assetSymbol})`, search.assetSymbol.toUpperCase())
       : undefined,
     search.states?.length ? inArray(payments.state, [...search.states]) : undefined,
+    search.failureReason !== undefined ? eq(payments.failureReason, search.failureReason) : undefined,
     search.from !== undefined ? gte(payments.createdAt, search.from) : undefined,
     search.to !== undefined ? lt(payments.createdAt, search.to) : undefined,
     after
