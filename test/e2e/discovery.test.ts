@@ -23,7 +23,7 @@ import { CORS_POLICY } from '../../src/http/cors'
 import { createMcpDoor } from '../../src/mcp/server'
 import { encodeHeader } from '../../src/x402/codec'
 import type { PaymentRequirementsV1 } from '../../src/x402/schemas'
-import { createTestContext } from '../helpers/context'
+import { createTestContext, sampleCandles } from '../helpers/context'
 import { loadCatalogData, REAL_DATA } from '../helpers/market-data'
 import { decodeHeaderJson } from '../helpers/payments'
 
@@ -375,5 +375,47 @@ describe('browsers and CORS', () => {
       expect(exposed).toContain(header.toLowerCase())
     expect(CORS_POLICY.exposeHeaders).toContain('Retry-After')
     expect(res.headers.get('payment-required')).toBeTruthy()
+  })
+})
+
+describe('when the loaded data cannot answer the example queries', () => {
+  it('the example is a sample of the output schema (openapi-sampler), said so, and still valid for the Bazaar', async () => {
+    // Data for one unrelated symbol only: the 402s are served, but ETH, BTC, top10… have no answer.
+    const other = await createTestContext({
+      rpcUrl: 'http://127.0.0.1:9',
+      seed: false,
+      env: { LOG_LEVEL: 'silent' },
+    })
+    try {
+      await other.services.market.saveCandles('1d', sampleCandles(['ZZZ'], 30), 'csv')
+      const examples = []
+      for (const endpoint of paid) {
+        const res = await other.app.request(exampleUrl(endpoint))
+        expect(res.status, endpoint.path).toBe(402)
+        const v2 = decodeHeaderJson(res.headers.get('payment-required')) as {
+          extensions: {
+            bazaar: DiscoveryExtension & {
+              info: { output: { example: { data: unknown[]; meta: Record<string, unknown> } } }
+            }
+          }
+        }
+        const bazaar = v2.extensions.bazaar
+        expect(validateDiscoveryExtension(bazaar), endpoint.path).toEqual({ valid: true })
+        const example = bazaar.info.output.example
+        for (const item of example.data)
+          expect(endpoint.output.safeParse(item).error, endpoint.path).toBeUndefined()
+        examples.push(example)
+      }
+      const sampled = examples.filter((e) => typeof e.meta.example === 'string')
+      expect(sampled.length).toBeGreaterThan(paid.length / 2)
+      expect(sampled[0]!.meta.example).toMatch(/generated from the output schema/)
+      // Deterministic: the same sample every time.
+      const again = decodeHeaderJson(
+        (await other.app.request(exampleUrl(paid[0]!))).headers.get('payment-required'),
+      )
+      expect(JSON.stringify(again)).toContain(JSON.stringify(examples[0]))
+    } finally {
+      other.close()
+    }
   })
 })

@@ -69,6 +69,8 @@ export function createExampleOutputs(deps: { answer: AnswerEndpoint; market: Pic
       if (known && known.version === version) return known.example
       const example = compute(endpoint)
       memo.set(endpoint.path, { version, example })
+      // A failure is not remembered: the next challenge tries again.
+      example.catch(() => memo.delete(endpoint.path))
       return example
     },
   }
