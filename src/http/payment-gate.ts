@@ -80,7 +80,10 @@ function completeResponse(outcome: CompleteOutcome, handler: Response, body: str
  */
 export function paymentGate(
   endpoint: Endpoint,
-  deps: Pick<Services, 'config' | 'paid'> & { routeOf: (endpoint: Endpoint) => Promise<PricedRoute> },
+  deps: Pick<Services, 'config' | 'paid'> & {
+    /** The priced route with its discovery metadata (`paid`: the request carries a payment). */
+    routeOf: (endpoint: Endpoint, paid: boolean) => Promise<PricedRoute>
+  },
 ): MiddlewareHandler<AppEnv> {
   const publicBase = deps.config.publicUrl?.replace(/\/$/, '')
 
@@ -88,11 +91,12 @@ export function paymentGate(
     const url = new URL(c.req.url)
     const parsed = endpoint.parse(c.req.query())
     if (parsed.ok) c.set('parsedInput', parsed.value)
+    const payment = incomingPayment(c.req.header('PAYMENT-SIGNATURE'), c.req.header('X-PAYMENT'))
     const input: PaidRequestInput = {
-      route: await deps.routeOf(endpoint),
+      route: await deps.routeOf(endpoint, payment !== undefined),
       transport: 'http',
       resourceUrl: `${publicBase ?? url.origin}${url.pathname}${url.search}`,
-      payment: incomingPayment(c.req.header('PAYMENT-SIGNATURE'), c.req.header('X-PAYMENT')),
+      payment,
       tokenPreference: preferenceOf(c.req.header('x-payment-token')),
       idempotencyKey: c.req.header('Idempotency-Key'),
       input: parsed.ok ? { ok: true } : { ok: false, parameter: parsed.parameter, message: parsed.message },

@@ -4,10 +4,12 @@ import {
   type CallToolRequest,
   CallToolRequestSchema,
   type CallToolResult,
+  ErrorCode,
   ListToolsRequestSchema,
+  McpError,
 } from '@modelcontextprotocol/sdk/types.js'
 import type { AnswerEndpoint } from '../catalog/answer'
-import type { Endpoint } from '../catalog/types'
+import type { Endpoint, ParsedInput } from '../catalog/types'
 import { ApiError, errorBody } from '../http/errors'
 import type { Logger } from '../lib/logger'
 import type { MarketStore } from '../market-data/store'
@@ -28,8 +30,8 @@ import { argumentsToQuery, type CatalogTool, catalogTools } from './tools'
 export interface McpDeps {
   endpoints: readonly Endpoint[]
   priceOf: (endpoint: Endpoint) => string | null
-  /** The priced route of a paid endpoint as MCP challenges show it (Bazaar's MCP flavour). */
-  routeOf: (endpoint: Endpoint) => Promise<PricedRoute>
+  /** The priced route of a paid endpoint as MCP challenges show it (Bazaar's MCP flavour); `paid`: a payment came. */
+  routeOf: (endpoint: Endpoint, paid: boolean) => Promise<PricedRoute>
   answer: AnswerEndpoint
   market: Pick<MarketStore, 'hasData'>
   paid: Pick<PaidRequestCore, 'begin' | 'complete'>
@@ -66,13 +68,8 @@ export function createMcpDoor(deps: McpDeps) {
 
   async function callTool(request: CallToolRequest): Promise<CallToolResult> {
     const entry = byName.get(request.params.name)
-    if (!entry) {
-      return errorResult({
-        code: 404,
-        error: 'unknown_tool',
-        message: `no tool named ${request.params.name}`,
-      })
-    }
+    // An unknown tool is a protocol error (MCP spec), not a tool result.
+    if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${request.params.name}`)
     const { endpoint } = entry
     if (endpoint.requiresMarketData && !(await deps.market.hasData())) {
       return errorResult({
@@ -101,12 +98,12 @@ export function createMcpDoor(deps: McpDeps) {
     entry: CatalogTool,
     request: CallToolRequest,
     query: Record<string, string>,
-    parsed: ReturnType<Endpoint['parse']> | { ok: false; parameter: string; message: string },
+    parsed: ParsedInput,
   ): Promise<CallToolResult> {
     const { endpoint, tool } = entry
     const payment = request.params._meta?.[MCP_META.payment]
     const input: PaidRequestInput = {
-      route: await deps.routeOf(endpoint),
+      route: await deps.routeOf(endpoint, payment !== undefined),
       transport: 'mcp',
       resourceUrl: `mcp://tool/${tool.name}`,
       payment: payment === undefined ? undefined : { version: 2, object: payment },

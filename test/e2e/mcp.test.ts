@@ -107,6 +107,9 @@ describe('MCP at /mcp (Streamable HTTP, stateless)', () => {
       properties: { data: { type: 'array' } },
     })
     expect(daily.outputSchema).toBeUndefined()
+    await expect(mcp.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(
+      /unknown tool: no_such_tool/,
+    )
   })
 
   it('a free tool answers without payment', async () => {

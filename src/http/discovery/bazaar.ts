@@ -34,13 +34,13 @@ function routeContext(path: string): HTTPRequestContext {
  * resource-server enrichment that adds the HTTP method. The output's JSON Schema stays out of the header (it would
  * double its size, past what HTTP clients accept); OpenAPI and the MCP tool list carry it.
  */
-export function httpDiscovery(endpoint: Endpoint, example: ExampleOutput): Discovery {
+export function httpDiscovery(endpoint: Endpoint, example: ExampleOutput | undefined): Discovery {
   const params = queryParamsSchema(endpoint)
   const input = typedExampleQuery(endpoint)
   const declared = declareDiscoveryExtension({
     input,
     inputSchema: { properties: params.properties, required: params.required },
-    output: { example },
+    ...(example ? { output: { example } } : {}),
   })
   const bazaar = bazaarResourceServerExtension.enrichDeclaration?.(
     declared.bazaar,
@@ -52,13 +52,16 @@ export function httpDiscovery(endpoint: Endpoint, example: ExampleOutput): Disco
     // example, so this converts back to exactly the v2 `info` (extractDiscoveryInfoV1).
     v1OutputSchema: {
       input: { type: 'http', method: 'GET', discoverable: true, queryParams: input },
-      output: example,
+      ...(example ? { output: example } : {}),
     },
   }
 }
 
 /** The Bazaar extension of the same endpoint as an MCP tool (its 402s over MCP carry this one). */
-export function mcpDiscovery(endpoint: Endpoint, example: ExampleOutput): Record<string, unknown> {
+export function mcpDiscovery(
+  endpoint: Endpoint,
+  example: ExampleOutput | undefined,
+): Record<string, unknown> {
   const params = queryParamsSchema(endpoint)
   return declareDiscoveryExtension({
     toolName: toolNameOf(endpoint),
@@ -66,6 +69,6 @@ export function mcpDiscovery(endpoint: Endpoint, example: ExampleOutput): Record
     transport: 'streamable-http',
     inputSchema: { type: 'object', properties: params.properties, required: params.required },
     example: typedExampleQuery(endpoint),
-    output: { example, schema: envelopeSchema(endpoint) },
+    ...(example ? { output: { example, schema: envelopeSchema(endpoint) } } : {}),
   })
 }

@@ -23,6 +23,11 @@ export const EXAMPLE_ITEMS = 1
 /** Where an example came from: the loaded data, or the output schema when the data cannot answer the example query. */
 export type ExampleSource = 'loaded-data' | 'schema-sample'
 
+export interface Example {
+  output: ExampleOutput
+  source: ExampleSource
+}
+
 /**
  * The output example of each endpoint: the real answer to its `examples.ok` query on the loaded data, its `data`
  * cut to {@link EXAMPLE_ITEMS} item. Computed once per market-data version (so a new ingest refreshes it). When
@@ -30,12 +35,9 @@ export type ExampleSource = 'loaded-data' | 'schema-sample'
  * sample of the output schema (openapi-sampler), and `meta.example` says so.
  */
 export function createExampleOutputs(deps: { answer: AnswerEndpoint; market: Pick<MarketStore, 'version'> }) {
-  const memo = new Map<
-    string,
-    { version: number; example: Promise<{ output: ExampleOutput; source: ExampleSource }> }
-  >()
+  const memo = new Map<string, { version: number; example: Promise<Example>; ready?: Example }>()
 
-  async function compute(endpoint: Endpoint): Promise<{ output: ExampleOutput; source: ExampleSource }> {
+  async function compute(endpoint: Endpoint): Promise<Example> {
     const parsed = endpoint.parse(endpoint.examples.ok)
     if (parsed.ok) {
       try {
@@ -63,15 +65,30 @@ export function createExampleOutputs(deps: { answer: AnswerEndpoint; market: Pic
   }
 
   return {
-    async exampleOf(endpoint: Endpoint): Promise<{ output: ExampleOutput; source: ExampleSource }> {
+    /** The example for the current data, computed now if it is not known yet. */
+    async exampleOf(endpoint: Endpoint): Promise<Example> {
       const version = await deps.market.version()
       const known = memo.get(endpoint.path)
       if (known && known.version === version) return known.example
-      const example = compute(endpoint)
-      memo.set(endpoint.path, { version, example })
-      // A failure is not remembered: the next challenge tries again.
-      example.catch(() => memo.delete(endpoint.path))
-      return example
+      const entry: { version: number; example: Promise<Example>; ready?: Example } = {
+        version,
+        example: compute(endpoint),
+      }
+      memo.set(endpoint.path, entry)
+      entry.example.then(
+        (example) => {
+          entry.ready = example
+        },
+        // A failure is not remembered: the next challenge tries again.
+        () => memo.delete(endpoint.path),
+      )
+      return entry.example
+    },
+    /** The example for the current data if it is already known; never computes (a paid request does not wait). */
+    async readyExampleOf(endpoint: Endpoint): Promise<Example | undefined> {
+      const version = await deps.market.version()
+      const known = memo.get(endpoint.path)
+      return known && known.version === version ? known.ready : undefined
     },
   }
 }

@@ -23,6 +23,8 @@ export function createPricedRoutes(deps: {
   examples: ExampleOutputs
 }) {
   const memo = new WeakMap<ExampleOutput, { http?: PricedRoute; mcp?: PricedRoute }>()
+  /** Routes whose example is not known yet (used by paid requests, which never wait for one). */
+  const withoutExample = { http: new Map<string, PricedRoute>(), mcp: new Map<string, PricedRoute>() }
 
   function priceOf(endpoint: Endpoint): string {
     const usdPrice = usdPriceOf(deps.config, endpoint)
@@ -30,12 +32,8 @@ export function createPricedRoutes(deps: {
     return usdPrice
   }
 
-  async function routeFor(endpoint: Endpoint, door: 'http' | 'mcp'): Promise<PricedRoute> {
+  function build(endpoint: Endpoint, door: 'http' | 'mcp', output: ExampleOutput | undefined): PricedRoute {
     const usdPrice = priceOf(endpoint)
-    const { output } = await deps.examples.exampleOf(endpoint)
-    const known = memo.get(output) ?? {}
-    const cached = known[door]
-    if (cached) return cached
     const http = httpDiscovery(endpoint, output)
     const route: PricedRoute = {
       path: endpoint.path,
@@ -49,14 +47,34 @@ export function createPricedRoutes(deps: {
         [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false),
       },
     }
-    memo.set(output, { ...known, [door]: route })
     return route
+  }
+
+  /**
+   * The priced route for one request. An unpaid request (the one that gets the 402 directories read) waits for the
+   * example; a paid one uses it only if it is known already, so paying never waits for (or pays for) the example's
+   * computation, and its refusals carry the Bazaar extension without the output example until then.
+   */
+  async function routeFor(endpoint: Endpoint, door: 'http' | 'mcp', paid: boolean): Promise<PricedRoute> {
+    const example = paid
+      ? await deps.examples.readyExampleOf(endpoint)
+      : await deps.examples.exampleOf(endpoint)
+    if (!example) {
+      const routes = withoutExample[door]
+      const route = routes.get(endpoint.path) ?? build(endpoint, door, undefined)
+      routes.set(endpoint.path, route)
+      return route
+    }
+    const known = memo.get(example.output) ?? {}
+    const cached = known[door] ?? build(endpoint, door, example.output)
+    memo.set(example.output, { ...known, [door]: cached })
+    return cached
   }
 
   return {
     priceOf,
-    http: (endpoint: Endpoint) => routeFor(endpoint, 'http'),
-    mcp: (endpoint: Endpoint) => routeFor(endpoint, 'mcp'),
+    http: (endpoint: Endpoint, paid: boolean) => routeFor(endpoint, 'http', paid),
+    mcp: (endpoint: Endpoint, paid: boolean) => routeFor(endpoint, 'mcp', paid),
   }
 }
 
