@@ -3,11 +3,10 @@ import { accepts } from 'hono/accepts'
 import type { Endpoint } from '../catalog/types'
 import { RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
 import type { BeginOutcome, CompleteOutcome, PaidRequestInput, PricedRoute } from '../paid/types'
-import { encodeHeader } from '../x402/codec'
 import type { IncomingPayment } from '../x402/match'
 import type { AppEnv, Services } from './app-env'
-import { paymentPageHtml } from './discovery/payment-page'
 import {
+  challengePageResponse,
   challengeResponse,
   paidResponse,
   pendingResponse,
@@ -38,18 +37,9 @@ const prefersHtml = (c: Context) =>
 function beginResponse(outcome: Exclude<BeginOutcome, { kind: 'serve' }>, html: boolean): Response {
   switch (outcome.kind) {
     case 'challenge':
-      if (html) {
-        return new Response(paymentPageHtml(outcome.challenge, outcome.message), {
-          status: 402,
-          headers: {
-            'Content-Type': 'text/html; charset=UTF-8',
-            'PAYMENT-REQUIRED': encodeHeader(outcome.challenge.v2),
-            'Cache-Control': 'no-store',
-            Vary: 'Accept',
-          },
-        })
-      }
-      return challengeResponse(402, outcome.challenge, outcome.message)
+      return html
+        ? challengePageResponse(outcome.challenge, outcome.message)
+        : challengeResponse(402, outcome.challenge, outcome.message)
     case 'refusal':
       return refusalResponse(outcome.refusal)
     case 'replay':
