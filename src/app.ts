@@ -1,14 +1,19 @@
 import { type Context, Hono } from 'hono'
-import { cors } from 'hono/cors'
 import { createMiddleware } from 'hono/factory'
 import { requestId } from 'hono/request-id'
 import { createAdminRouter } from './admin/router'
 import { catalog } from './catalog'
+import { createEndpointAnswers } from './catalog/answer'
 import { ResultCache } from './catalog/result-cache'
 import type { Endpoint } from './catalog/types'
 import type { AppEnv, Services } from './http/app-env'
 import { createClientAddress, type SocketAddress } from './http/client-address'
+import { corsPolicy } from './http/cors'
+import { createExampleOutputs } from './http/discovery/examples'
+import { createPricedRoutes, usdPriceOf } from './http/discovery/priced-routes'
+import { registerDiscoveryRoutes } from './http/discovery/routes'
 import { ApiError, createErrorRenderer } from './http/errors'
+import { registerMcpRoute } from './http/mcp-route'
 import { paymentGate } from './http/payment-gate'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
@@ -46,24 +51,16 @@ export function createApp(
   const cache = new ResultCache(config.resultCacheMaxBytes)
   const metrics = options.metrics ?? createPrometheusMetrics({ db: services.db, logger })
 
+  const answer = createEndpointAnswers({ market, config, cache })
+  const examples = createExampleOutputs({ answer, market })
+  const pricedRoutes = createPricedRoutes({ config, examples })
+  const priceOf = (endpoint: Endpoint) => usdPriceOf(config, endpoint)
+
   app.use(requestId())
   const { requestScope } = options
   if (requestScope) app.use((c, next) => requestScope({ requestId: c.var.requestId }, next))
   app.use(observeRequests(metrics))
-  app.use(
-    cors({
-      origin: '*',
-      allowHeaders: [
-        'Content-Type',
-        'X-PAYMENT',
-        'PAYMENT-SIGNATURE',
-        'Access-Control-Expose-Headers',
-        'Idempotency-Key',
-      ],
-      exposeHeaders: ['PAYMENT-REQUIRED', 'PAYMENT-RESPONSE', 'X-PAYMENT-RESPONSE', 'X-Request-Id'],
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-    }),
-  )
+  app.use(corsPolicy())
   app.use(async function accessLog(c, next) {
     const started = performance.now()
     await next()
@@ -79,20 +76,23 @@ export function createApp(
   })
   app.use(urlLengthLimit())
 
-  app.get('/', (c) =>
-    c.json({
-      name: 'x402-analytics',
-      network: config.network,
-      chainId: services.network.chainId,
-      payTo: services.payTo,
-      endpoints: endpoints.map((e) => ({
-        path: e.path,
-        tier: e.tier,
-        priceUsd: e.tier === 'free' ? '0' : config.tierPricesUsd[e.tier],
-        summary: e.summary,
-      })),
-    }),
-  )
+  registerDiscoveryRoutes(app, {
+    config,
+    network: services.network,
+    payTo: services.payTo,
+    endpoints,
+    priceOf,
+    tmaiOffered: services.tmai !== undefined,
+  })
+  registerMcpRoute(app, {
+    endpoints,
+    priceOf,
+    routeOf: pricedRoutes.mcp,
+    answer,
+    market,
+    paid: services.paid,
+    logger,
+  })
   const clientAddress = createClientAddress({
     socketAddress: options.socketAddress,
     trustedProxies: config.trustProxy,
@@ -140,36 +140,13 @@ export function createApp(
           throw new ApiError('invalidParameter', parsed.message, { parameter: parsed.parameter })
         input = parsed.value
       }
-      const version = await market.version()
-      const json = await cache.getOrCompute(ResultCache.key(endpoint.path, input, version), async () => {
-        const result = await endpoint.run(input, { market, config })
-        // A paid answer with nothing in it is not sold: 404, and the payment gate releases the payment.
-        if (result.data.length === 0 && endpoint.tier !== 'free') {
-          throw new ApiError(
-            'noData',
-            `nothing to return: ${result.message ?? 'no rows match this query'}; nothing was charged`,
-            result.meta ?? {},
-          )
-        }
-        return JSON.stringify({
-          success: true,
-          message: result.message ?? 'ok',
-          length: result.data.length,
-          data: result.data,
-          meta: {
-            asOf: await market.asOf(),
-            source: await market.source(),
-            ...(endpoint.methodology ? { methodology: endpoint.methodology } : {}),
-            ...result.meta,
-          },
-        })
-      })
+      const json = await answer(endpoint, input)
       // The cache holds the body as sent: a hit costs no serialisation, and its size is what the bound counts.
       return c.body(json, 200, { 'Content-Type': 'application/json' })
     }
     if (endpoint.requiresMarketData) app.use(endpoint.path, requireMarketData)
     if (endpoint.tier === 'free') app.get(endpoint.path, handler)
-    else app.get(endpoint.path, paymentGate(endpoint, services), handler)
+    else app.get(endpoint.path, paymentGate(endpoint, { ...services, routeOf: pricedRoutes.http }), handler)
   }
 
   app.route(

@@ -50,16 +50,16 @@ export const SymbolList = boundedString(SYMBOL_LIST_MAX_CHARS)
       .max(100),
   )
 
-export const Limit = z.coerce.number().int().min(1).max(100).default(50)
-export const Page = z.coerce.number().int().min(1).default(1)
+export const Limit = z.coerce.number().int().min(1).max(100).default(50).describe('rows per page (1–100)')
+export const Page = z.coerce.number().int().min(1).default(1).describe('page number, from 1')
 
 /** `symbol` or its alias `token_id` (our token ids are symbols). */
 export const symbolsFrom = (input: { symbol?: string[] | undefined; token_id?: string[] | undefined }) =>
   input.symbol ?? input.token_id ?? []
 
 export const SymbolSelector = {
-  symbol: SymbolList.optional(),
-  token_id: SymbolList.optional(),
+  symbol: SymbolList.optional().describe('comma list of token symbols, e.g. BTC,ETH'),
+  token_id: SymbolList.optional().describe('alias of symbol (token ids here are symbols)'),
 }
 
 export const requireSymbol = <T extends { symbol?: string[] | undefined; token_id?: string[] | undefined }>(
@@ -71,8 +71,8 @@ export const requireSymbol = <T extends { symbol?: string[] | undefined; token_i
   })
 
 export const DateRange = {
-  startDate: IsoDate.optional(),
-  endDate: IsoDate.optional(),
+  startDate: IsoDate.optional().describe('first UTC day, YYYY-MM-DD'),
+  endDate: IsoDate.optional().describe('last UTC day, YYYY-MM-DD'),
 }
 
 export const dateOrderOk = (v: { startDate?: string | undefined; endDate?: string | undefined }) =>

@@ -2,10 +2,9 @@ import { registerExactEvmScheme } from '@x402/evm/exact/client'
 import { x402Client, x402HTTPClient } from '@x402/fetch'
 import { isHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { NETWORKS } from '../config/networks'
 import { formatAtomic, parseDecimal, toAtomic } from '../lib/money'
-import { maxTokenAmountForUsd } from '../pricing/quote'
 import { parseCommandArgs } from './args'
+import { assetSymbol, type Offer, valueOfferAgainstCap } from './payment-caps'
 
 export const callHelp = `Usage: x402-analytics call <path> [options]
 
@@ -45,16 +44,6 @@ async function fetchFrom(base: string, url: URL, init?: RequestInit): Promise<Re
   } catch (error) {
     throw new ServerUnreachableError(base, error)
   }
-}
-
-interface Offer {
-  scheme: string
-  network: string
-  asset: string
-  amount: string
-  payTo: string
-  maxTimeoutSeconds: number
-  extra: Record<string, unknown>
 }
 
 export async function callCommand(argv: string[]): Promise<void> {
@@ -120,13 +109,10 @@ export async function callCommand(argv: string[]): Promise<void> {
     const offers = required.accepts as Offer[]
     const chosen = offers.find((o) => assetSymbol(o) === token.toUpperCase())
     if (!chosen) return fail(`the server offers no ${token.toUpperCase()} payment for ${target}`, 1)
-    const value = await usdValueOf(chosen, base)
-    if (value === undefined)
-      return fail(`cannot value the ${token.toUpperCase()} offer in USD (no TMAI rate published)`, 1)
-    const decimals = token === 'usdc' ? 6 : 18
     // The cap in this token's atomic units, rounded down: it must never allow more than the USD it says.
-    const capAtomic = maxTokenAmountForUsd({ usdCap: values['max-usd'], tokenUsd: value.tokenUsd, decimals })
-    const line = `${formatAtomic(BigInt(chosen.amount), decimals)} ${token.toUpperCase()} (${chosen.amount} atomic, ≈ $${formatAtomic(value.micros, 6)})`
+    const valuation = await valueOfferAgainstCap(chosen, base, values['max-usd'])
+    if (!valuation.priced) return fail(valuation.message, 1)
+    const { capAtomic, line } = valuation
     if (values['dry-run']) {
       console.log(`offers for ${target}:`)
       for (const o of offers)
@@ -136,12 +122,11 @@ export async function callCommand(argv: string[]): Promise<void> {
       )
       return
     }
-    if (BigInt(chosen.amount) > capAtomic) {
-      return fail(`refusing to pay ${line}: above --max-usd ${values['max-usd']} (${capAtomic} atomic)`, 1)
-    }
-    if (budgetMicros !== undefined && spentMicros + value.micros > budgetMicros) {
+    if (!valuation.withinCap) return fail(valuation.message, 1)
+    const valueMicros = valuation.micros
+    if (budgetMicros !== undefined && spentMicros + valueMicros > budgetMicros) {
       return fail(
-        `stopping before call ${run}: $${formatAtomic(spentMicros, 6)} spent, another $${formatAtomic(value.micros, 6)} would exceed --budget-usd ${values['budget-usd']}`,
+        `stopping before call ${run}: $${formatAtomic(spentMicros, 6)} spent, another $${formatAtomic(valueMicros, 6)} would exceed --budget-usd ${values['budget-usd']}`,
         1,
       )
     }
@@ -161,7 +146,7 @@ export async function callCommand(argv: string[]): Promise<void> {
     const settlement = paid.headers.get('PAYMENT-RESPONSE')
       ? http.getPaymentSettleResponse((n) => paid.headers.get(n))
       : undefined
-    if (settlement?.success) spentMicros += value.micros
+    if (settlement?.success) spentMicros += valueMicros
     if (values.json) console.log(text)
     else {
       console.log(`HTTP ${paid.status}${repeat > 1 ? ` (call ${run}/${repeat})` : ''}`)
@@ -178,32 +163,4 @@ export async function callCommand(argv: string[]): Promise<void> {
   }
   if (!values.json && (repeat > 1 || budgetMicros !== undefined))
     console.log(`total spent: $${formatAtomic(spentMicros, 6)}`)
-}
-
-function assetSymbol(offer: Offer): 'USDC' | 'TMAI' | undefined {
-  for (const network of Object.values(NETWORKS)) {
-    if (network.caip2 !== offer.network) continue
-    if (network.usdc.address.toLowerCase() === offer.asset.toLowerCase()) return 'USDC'
-    if (network.tmai?.address.toLowerCase() === offer.asset.toLowerCase()) return 'TMAI'
-  }
-  return undefined
-}
-
-/** The token's USD rate and the offer's USD value (micro-dollars). USDC is 1:1; TMAI uses the server's published rate. */
-async function usdValueOf(
-  offer: Offer,
-  base: string,
-): Promise<{ tokenUsd: string; micros: bigint } | undefined> {
-  if (assetSymbol(offer) === 'USDC') return { tokenUsd: '1', micros: BigInt(offer.amount) }
-  const quote = await fetch(new URL('/v1/payment-quote', base))
-    .then((r) => (r.ok ? (r.json() as Promise<{ data?: { tmaiUsd?: string }[] }>) : undefined))
-    .catch(() => undefined)
-  const rate = quote?.data?.[0]?.tmaiUsd
-  if (!rate) return undefined
-  const { numerator, denominator } = parseDecimal(rate)
-  // value in micro-USD = amount × rate × 10^6 / 10^18
-  return {
-    tokenUsd: rate,
-    micros: (BigInt(offer.amount) * numerator * 10n ** 6n) / (denominator * 10n ** 18n),
-  }
 }

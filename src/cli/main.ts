@@ -3,6 +3,7 @@ import { callCommand, callHelp } from './call'
 import { ingestCommand, ingestHelp } from './ingest'
 import { keysCommand, keysHelp } from './keys'
 import { ledgerCommand, ledgerHelp } from './ledger'
+import { mcpCommand, mcpHelp } from './mcp'
 import { permit2ApproveCommand, permit2ApproveHelp } from './permit2-approve'
 import { serveCommand, serveHelp } from './serve'
 
@@ -13,6 +14,7 @@ const commands: Record<string, { help: string; run(argv: string[]): Promise<void
   ledger: { help: ledgerHelp, run: ledgerCommand },
   keys: { help: keysHelp, run: (argv) => keysCommand(argv) },
   'permit2-approve': { help: permit2ApproveHelp, run: permit2ApproveCommand },
+  mcp: { help: mcpHelp, run: mcpCommand },
 }
 
 const usage = `Usage: x402-analytics <command> [options]
@@ -24,6 +26,7 @@ Commands:
   ledger    list recorded payments
   keys      create, list, revoke and rotate admin API keys
   permit2-approve  approve Permit2 once so you can pay in TMAI
+  mcp       a local MCP server (stdio) that pays a remote instance for its tools
 
 Run 'x402-analytics <command> --help' for a command's options.`
 

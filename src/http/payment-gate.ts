@@ -1,36 +1,18 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import { accepts } from 'hono/accepts'
 import type { Endpoint } from '../catalog/types'
 import { RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
 import type { BeginOutcome, CompleteOutcome, PaidRequestInput, PricedRoute } from '../paid/types'
 import type { IncomingPayment } from '../x402/match'
 import type { AppEnv, Services } from './app-env'
 import {
+  challengePageResponse,
   challengeResponse,
   paidResponse,
   pendingResponse,
   refusalResponse,
   replayResponse,
 } from './x402-responses'
-
-/** The endpoint as the paid-request core sees it: price, description and the v1 discovery block. */
-export function pricedRoute(endpoint: Endpoint, usdPrice: string): PricedRoute {
-  const schema = endpoint.input.toJSONSchema?.({ unrepresentable: 'any', io: 'input' }) as
-    | { properties?: Record<string, { type?: string }> }
-    | undefined
-  const queryParams = Object.fromEntries(
-    Object.entries(schema?.properties ?? {}).map(([name, property]) => [name, property.type ?? 'string']),
-  )
-  return {
-    path: endpoint.path,
-    usdPrice,
-    description: endpoint.description,
-    mimeType: 'application/json',
-    outputSchema: {
-      input: { type: 'http', method: 'GET', discoverable: true, queryParams },
-      output: { type: 'json', envelope: '{success, message, length, data, meta}' },
-    },
-  }
-}
 
 function incomingPayment(v2: string | undefined, v1: string | undefined): IncomingPayment | undefined {
   if (v2 !== undefined) return { version: 2, header: v2 }
@@ -43,11 +25,21 @@ const preferenceOf = (header: string | undefined) => {
   return value === 'usdc' || value === 'tmai' ? value : undefined
 }
 
+/** A browser (its `Accept` prefers HTML to JSON) gets the 402 as a page; API clients get JSON. */
+const prefersHtml = (c: Context) =>
+  accepts(c, {
+    header: 'Accept',
+    supports: ['application/json', 'text/html'],
+    default: 'application/json',
+  }) === 'text/html'
+
 /** Renders what `begin` decided when it is not "serve". */
-function beginResponse(outcome: Exclude<BeginOutcome, { kind: 'serve' }>): Response {
+function beginResponse(outcome: Exclude<BeginOutcome, { kind: 'serve' }>, html: boolean): Response {
   switch (outcome.kind) {
     case 'challenge':
-      return challengeResponse(402, outcome.challenge, outcome.message)
+      return html
+        ? challengePageResponse(outcome.challenge, outcome.message)
+        : challengeResponse(402, outcome.challenge, outcome.message)
     case 'refusal':
       return refusalResponse(outcome.refusal)
     case 'replay':
@@ -78,11 +70,11 @@ function completeResponse(outcome: CompleteOutcome, handler: Response, body: str
  */
 export function paymentGate(
   endpoint: Endpoint,
-  deps: Pick<Services, 'config' | 'paid'>,
+  deps: Pick<Services, 'config' | 'paid'> & {
+    /** The priced route with its discovery metadata (`paid`: the request carries a payment). */
+    routeOf: (endpoint: Endpoint, paid: boolean) => Promise<PricedRoute>
+  },
 ): MiddlewareHandler<AppEnv> {
-  const usdPrice = endpoint.tier === 'free' ? null : deps.config.tierPricesUsd[endpoint.tier]
-  if (usdPrice === null) throw new Error(`paymentGate: ${endpoint.path} is free`)
-  const route = pricedRoute(endpoint, usdPrice)
   const publicBase = deps.config.publicUrl?.replace(/\/$/, '')
 
   return async function paymentGate(c, next) {
@@ -92,7 +84,7 @@ export function paymentGate(
     const parsed = payment ? endpoint.parse(c.req.query()) : ({ ok: true, value: undefined } as const)
     if (parsed.ok && payment) c.set('parsedInput', parsed.value)
     const input: PaidRequestInput = {
-      route,
+      route: await deps.routeOf(endpoint, payment !== undefined),
       transport: 'http',
       resourceUrl: `${publicBase ?? url.origin}${url.pathname}${url.search}`,
       payment,
@@ -107,7 +99,7 @@ export function paymentGate(
       },
     }
     const begun = await deps.paid.begin(input)
-    if (begun.kind !== 'serve') return beginResponse(begun)
+    if (begun.kind !== 'serve') return beginResponse(begun, prefersHtml(c))
 
     c.set('payment', begun.handle.payment)
     await next()

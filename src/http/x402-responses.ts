@@ -3,6 +3,7 @@ import type { Challenge, Pending, Refusal } from '../paid/types'
 import type { StoredResponse } from '../payments/idempotency'
 import { encodeHeader } from '../x402/codec'
 import { type SettlementDelivery, settlementHeaders } from '../x402/settlement'
+import { paymentPageHtml } from './discovery/payment-page'
 import { errorBody } from './errors'
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -35,6 +36,19 @@ export function challengeResponse(
     { ...challenge.v1, message, ...extra, ...notices },
     { ...headers, 'PAYMENT-REQUIRED': encodeHeader(challenge.v2), 'Cache-Control': 'no-store' },
   )
+}
+
+/** The same 402 for a browser: a small HTML page instead of the v1 JSON body, with the same PAYMENT-REQUIRED header. */
+export function challengePageResponse(challenge: Challenge, message: string): Response {
+  return new Response(paymentPageHtml(challenge, message), {
+    status: 402,
+    headers: {
+      'Content-Type': 'text/html; charset=UTF-8',
+      'PAYMENT-REQUIRED': encodeHeader(challenge.v2),
+      'Cache-Control': 'no-store',
+      Vary: 'Accept',
+    },
+  })
 }
 
 /** Any refusal: with a fresh challenge when it has one, else the common error body. */
