@@ -1,19 +1,23 @@
 import { type Context, Hono } from 'hono'
-import { cors } from 'hono/cors'
 import { createMiddleware } from 'hono/factory'
-import { requestId } from 'hono/request-id'
 import { createAdminRouter } from './admin/router'
 import { catalog } from './catalog'
 import { ResultCache } from './catalog/result-cache'
 import type { Endpoint } from './catalog/types'
+import { accessLog } from './http/access-log'
 import type { AppEnv, Services } from './http/app-env'
+import { cors } from './http/cors'
 import { ApiError, createErrorRenderer } from './http/errors'
 import { paymentGate } from './http/payment-gate'
+import { requestId } from './http/request-id'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
 import { urlLengthLimit } from './http/url-limit'
 
 export type { AppEnv, Services } from './http/app-env'
+
+/** How long a positive "market data is loaded" answer is trusted before the store is asked again. */
+const MARKET_DATA_CHECK_MS = 1_000
 
 /** Builds the HTTP app from its services: the same on Node and on Workers. */
 export function createApp(services: Services, endpoints: readonly Endpoint[] = catalog): Hono<AppEnv> {
@@ -22,32 +26,8 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
   const cache = new ResultCache(config.resultCacheMaxBytes)
 
   app.use(requestId())
-  app.use(
-    cors({
-      origin: '*',
-      allowHeaders: [
-        'Content-Type',
-        'X-PAYMENT',
-        'PAYMENT-SIGNATURE',
-        'Access-Control-Expose-Headers',
-        'Idempotency-Key',
-      ],
-      exposeHeaders: ['PAYMENT-REQUIRED', 'PAYMENT-RESPONSE', 'X-PAYMENT-RESPONSE', 'X-Request-Id'],
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-    }),
-  )
-  app.use(async function accessLog(c, next) {
-    const started = performance.now()
-    await next()
-    logger.info('request', {
-      id: c.var.requestId,
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
-      payer: c.var.payment?.payer,
-    })
-  })
+  app.use(cors())
+  app.use(accessLog({ logger, challengeSampleEvery: config.accessLogChallengeSample }))
   app.use(urlLengthLimit())
 
   app.get('/', (c) =>
@@ -73,9 +53,16 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
     client: services.client,
   })
 
-  /** Checked once, before any 402: a route without data to sell neither asks for nor takes money. */
+  /**
+   * Checked before any 402: a route without data to sell neither asks for nor takes money. Data once loaded is not
+   * re-confirmed on every request (a database read each time) but at most every MARKET_DATA_CHECK_MS.
+   */
+  let dataSeenAt = Number.NEGATIVE_INFINITY
   const requireMarketData = createMiddleware<AppEnv>(async (_c, next) => {
-    if (!(await market.hasData())) {
+    const now = performance.now()
+    if (now - dataSeenAt < MARKET_DATA_CHECK_MS) return next()
+    if (await market.hasData()) dataSeenAt = now
+    else {
       throw new ApiError('marketDataUnavailable', 'no market data is loaded yet; nothing was charged', {
         hint: 'run `x402-analytics ingest --csv PATH` or set MARKET_DATA_CSV, then retry',
       })

@@ -10,7 +10,7 @@ import { openSqliteDb } from './db/client'
 import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
 import { type AnvilInstance, startAnvil } from './devnet/anvil'
 import { setupDevnet } from './devnet/setup'
-import { createLogger } from './lib/logger'
+import { batchedSink, createLogger } from './lib/logger'
 import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
 import { loadInitialCsv } from './market-data/initial-csv'
 import { abandonedAfterMs, startReconciler } from './payments/reconciler'
@@ -28,7 +28,10 @@ export interface RunningNode {
  */
 export async function startNode(config: Config): Promise<RunningNode> {
   const startedAt = Date.now()
-  const logger = createLogger(config.logLevel)
+  // One stderr write per event-loop turn, not one per line; whatever is pending is written on exit.
+  const sink = batchedSink((chunk) => process.stderr.write(chunk))
+  process.once('exit', sink.flush)
+  const logger = createLogger(config.logLevel, sink.write)
   logger.debug('config', describeConfig(config))
   let anvil: AnvilInstance | undefined
   let rpcUrl = config.rpcUrl

@@ -84,6 +84,8 @@ export const EnvSchema = z
     /** Secret, optional: HMAC key for admin key hashes (keys only verify with the pepper they were made with). */
     ADMIN_KEY_PEPPER: optionalString,
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Log one in this many unpaid 402 challenges (1: all); errors and paid requests are always logged. */
+    ACCESS_LOG_CHALLENGE_SAMPLE: positiveInt.default(100),
   })
   .superRefine((env, ctx) => {
     if (env.TMAI_PRICE_SOURCE === 'dex-twap' && !env.TMAI_POOL_ADDRESS) {
@@ -170,6 +172,8 @@ export interface Config {
   /** Bound of the endpoint result cache in bytes (keys and bodies); 0: no caching. */
   resultCacheMaxBytes: number
   logLevel: Env['LOG_LEVEL']
+  /** One in this many unpaid 402 challenges gets an access-log line. */
+  accessLogChallengeSample: number
 }
 
 export class ConfigError extends Error {
@@ -241,6 +245,7 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     idempotency: { ttlMs: env.IDEMPOTENCY_TTL_HOURS * 3_600_000, maxRecords: env.IDEMPOTENCY_MAX_RECORDS },
     resultCacheMaxBytes: env.RESULT_CACHE_MAX_MB * 1024 * 1024,
     logLevel: env.LOG_LEVEL,
+    accessLogChallengeSample: env.ACCESS_LOG_CHALLENGE_SAMPLE,
   })
 }
 

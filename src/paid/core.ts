@@ -10,10 +10,10 @@ import type { TmaiQuoteBook } from '../pricing/tmai-offers'
 import type { PaymentAttempt } from '../x402/attempt'
 import type { Facilitator, SettleOutcome } from '../x402/facilitator'
 import { decodePayment, matchPayment } from '../x402/match'
-import { type Offer, paymentRequiredV1, paymentRequiredV2, type ResourceDescription } from '../x402/offers'
 import { Reason } from '../x402/reasons'
 import { Permit2Reason } from '../x402/schemes/exact-permit2/errors'
 import { settlementFor, settlementHeaders } from '../x402/settlement'
+import { createChallengeCache, resourceOf } from './challenges'
 import { LedgerOutbox } from './ledger-outbox'
 import { canonicalQuery } from './request-key'
 import { createRouteOffers } from './route-offers'
@@ -22,7 +22,6 @@ import type {
   Challenge,
   CompleteOutcome,
   HandlerResult,
-  Notice,
   PaidRequestInput,
   PricedRoute,
   Refusal,
@@ -108,41 +107,12 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
   const observe = deps.observe ?? (() => {})
   const outbox = new LedgerOutbox(logger)
   const offers = createRouteOffers(deps)
-
-  function resourceOf(route: PricedRoute, url: string): ResourceDescription {
-    return { url, description: route.description, mimeType: route.mimeType, outputSchema: route.outputSchema }
-  }
-
-  function challengeOf(
-    route: PricedRoute,
-    url: string,
-    current: readonly Offer[],
-    notice: Notice | undefined,
-    reason: string,
-  ): Challenge {
-    const resource = resourceOf(route, url)
-    const extensions = {
-      ...route.extensions,
-      ...(notice ? { [notice.key]: { info: notice.info } } : {}),
-    }
-    return {
-      offers: current,
-      v1: paymentRequiredV1([...current], resource, reason),
-      v2: paymentRequiredV2(
-        [...current],
-        resource,
-        reason === Reason.paymentRequired ? 'Payment required' : reason,
-        Object.keys(extensions).length > 0 ? extensions : undefined,
-      ),
-      notice,
-    }
-  }
+  const challenges = createChallengeCache()
 
   async function begin(input: PaidRequestInput): Promise<BeginOutcome> {
     const { route } = input
     const current = await offers.current(route, input.tokenPreference)
-    const challengeFor = (reason: string) =>
-      challengeOf(route, input.resourceUrl, current.offers, current.notice, reason)
+    const challengeFor = (reason: string) => challenges.challenge(route, input.resourceUrl, current, reason)
     if (!input.payment) {
       observe({ type: 'challenge', route: route.path })
       return {

@@ -52,6 +52,20 @@ export interface Challenge {
   v1: PaymentRequiredV1
   v2: PaymentRequiredV2
   notice?: Notice
+  /**
+   * The same object for every challenge that differs from this one only in its resource URL (renderers may cache
+   * their output per template and splice the URL in).
+   */
+  template?: ChallengeTemplate
+}
+
+/** A challenge with its resource URL left as `urlSlot`. */
+export interface ChallengeTemplate {
+  readonly urlSlot: string
+  readonly offers: readonly Offer[]
+  readonly notice?: Notice
+  readonly v1: PaymentRequiredV1
+  readonly v2: PaymentRequiredV2
 }
 
 /**
