@@ -87,6 +87,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
       network: services.network,
       limiter: services.limiter,
       idempotency: services.idempotency,
+      exposure: services.exposure,
+      collectUnpaid: true,
       logger,
       startedAt,
       abandonedAfterMs: abandonedAfterMs(config.maxTimeoutSeconds),
@@ -143,6 +145,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
       stopScheduler()
       clearInterval(housekeeping)
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      // Optimistic settlements still running finish their bookkeeping before the database closes.
+      await services.paid.idle()
       database.close()
       await anvil?.stop()
     },

@@ -8,6 +8,7 @@ import type { Services } from './http/app-env'
 import type { Logger } from './lib/logger'
 import { MarketStore } from './market-data/store'
 import { createPaidRequestCore, type PaidEvent } from './paid/core'
+import { ExposureLimiter } from './payments/exposure'
 import { IdempotencyStore } from './payments/idempotency'
 import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
@@ -68,7 +69,7 @@ export function createServices(options: ServiceOptions): Services {
   if (!config.facilitatorUrl) {
     if (!settlerKey) throw new Error('SETTLER_PRIVATE_KEY or FACILITATOR_URL is required')
     const wallet = walletFor(settlerKey)
-    relayer = new Relayer(wallet, client)
+    relayer = new Relayer(wallet, client, config.settlement)
     settler = wallet.account.address
   }
   const self = createSelfFacilitator(
@@ -100,6 +101,7 @@ export function createServices(options: ServiceOptions): Services {
   const ledger = new Ledger(db)
   const limiter = new SpendLimiter(db, config.spendCaps, options.nowSeconds)
   const idempotency = new IdempotencyStore(db, config.idempotency)
+  const exposure = new ExposureLimiter(db, config.exposureCaps)
   const paid = createPaidRequestCore({
     network,
     payTo,
@@ -111,6 +113,7 @@ export function createServices(options: ServiceOptions): Services {
     idempotency,
     facilitator,
     tmai,
+    exposure,
     logger,
     observe: options.observe,
   })
@@ -125,6 +128,7 @@ export function createServices(options: ServiceOptions): Services {
     ledger,
     limiter,
     idempotency,
+    exposure,
     facilitator,
     paid,
     logger,

@@ -84,6 +84,16 @@ export const EnvSchema = z
     /** Secret, optional: HMAC key for admin key hashes (keys only verify with the pepper they were made with). */
     ADMIN_KEY_PEPPER: optionalString,
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Relayer: calls arriving within SETTLEMENT_BATCH_WAIT_MS share one Multicall3 transaction, up to this many. */
+    SETTLEMENT_BATCH_MAX: z.coerce.number().int().min(1).max(256).default(1),
+    SETTLEMENT_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+    /** A settlement transaction unmined this long is replaced at its nonce with higher fees. */
+    SETTLEMENT_REPLACE_AFTER_MS: positiveInt.default(15_000),
+    /** Paid routes served right after verification and settled in the background (comma list of paths, or *). */
+    SETTLE_OPTIMISTIC_ROUTES: z.string().default(''),
+    /** Unsettled USD optimistic routes may have served, per payer and in total ("none" or empty: no cap). */
+    OPTIMISTIC_MAX_USD_PER_PAYER: optionalCap.default('0.5'),
+    OPTIMISTIC_MAX_USD_TOTAL: optionalCap.default('25'),
     /** Log one in this many unpaid 402 challenges (1: all); errors and paid requests are always logged. */
     ACCESS_LOG_CHALLENGE_SAMPLE: positiveInt.default(100),
   })
@@ -174,6 +184,11 @@ export interface Config {
   logLevel: Env['LOG_LEVEL']
   /** One in this many unpaid 402 challenges gets an access-log line. */
   accessLogChallengeSample: number
+  settlement: { batchMax: number; batchWaitMs: number; replaceAfterMs: number }
+  /** Paths of the paid routes that settle optimistically (`*`: all). */
+  optimisticRoutes: readonly string[]
+  /** Caps on unsettled optimistic USD; null = no cap. */
+  exposureCaps: { perPayer: UsdMicros | null; total: UsdMicros | null }
 }
 
 export class ConfigError extends Error {
@@ -246,6 +261,18 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     resultCacheMaxBytes: env.RESULT_CACHE_MAX_MB * 1024 * 1024,
     logLevel: env.LOG_LEVEL,
     accessLogChallengeSample: env.ACCESS_LOG_CHALLENGE_SAMPLE,
+    settlement: {
+      batchMax: env.SETTLEMENT_BATCH_MAX,
+      batchWaitMs: env.SETTLEMENT_BATCH_WAIT_MS,
+      replaceAfterMs: env.SETTLEMENT_REPLACE_AFTER_MS,
+    },
+    optimisticRoutes: env.SETTLE_OPTIMISTIC_ROUTES.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+    exposureCaps: {
+      perPayer: capMicros(env.OPTIMISTIC_MAX_USD_PER_PAYER),
+      total: capMicros(env.OPTIMISTIC_MAX_USD_TOTAL),
+    },
   })
 }
 

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { Endpoint } from '../catalog/types'
 import { RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
 import type { BeginOutcome, CompleteOutcome, PaidRequestInput, PricedRoute } from '../paid/types'
+import type { SettleMode } from '../payments/ledger'
 import type { IncomingPayment } from '../x402/match'
 import type { AppEnv, Services } from './app-env'
 import {
@@ -12,8 +13,15 @@ import {
   replayResponse,
 } from './x402-responses'
 
-/** The endpoint as the paid-request core sees it: price, description and the v1 discovery block. */
-export function pricedRoute(endpoint: Endpoint, usdPrice: string): PricedRoute {
+/**
+ * The endpoint as the paid-request core sees it: price, description, the v1 discovery block, and its settlement mode,
+ * which every 402 states in the v2 `settlement-mode` extension.
+ */
+export function pricedRoute(
+  endpoint: Endpoint,
+  usdPrice: string,
+  settle: SettleMode = 'before-response',
+): PricedRoute {
   const schema = endpoint.input.toJSONSchema?.({ unrepresentable: 'any', io: 'input' }) as
     | { properties?: Record<string, { type?: string }> }
     | undefined
@@ -29,6 +37,8 @@ export function pricedRoute(endpoint: Endpoint, usdPrice: string): PricedRoute {
       input: { type: 'http', method: 'GET', discoverable: true, queryParams },
       output: { type: 'json', envelope: '{success, message, length, data, meta}' },
     },
+    settle,
+    extensions: { 'settlement-mode': { info: { mode: settle } } },
   }
 }
 
@@ -75,6 +85,7 @@ function beginResponse(outcome: Exclude<BeginOutcome, { kind: 'serve' }>): Respo
 function completeResponse(outcome: CompleteOutcome, handler: Response, body: string): Response {
   switch (outcome.kind) {
     case 'settled':
+    case 'served':
       return paidResponse(body, handler, outcome.settlement)
     case 'released':
     case 'undelivered':
@@ -96,7 +107,12 @@ export function paymentGate(
 ): MiddlewareHandler<AppEnv> {
   const usdPrice = endpoint.tier === 'free' ? null : deps.config.tierPricesUsd[endpoint.tier]
   if (usdPrice === null) throw new Error(`paymentGate: ${endpoint.path} is free`)
-  const route = pricedRoute(endpoint, usdPrice)
+  const optimistic = deps.config.optimisticRoutes
+  const route = pricedRoute(
+    endpoint,
+    usdPrice,
+    optimistic.includes('*') || optimistic.includes(endpoint.path) ? 'optimistic' : 'before-response',
+  )
   const publicBase = deps.config.publicUrl?.replace(/\/$/, '')
 
   return async function paymentGate(c, next) {

@@ -59,12 +59,10 @@ function reference(args: {
       }
     : undefined
   const v1 = paymentRequiredV1(offers, resource, 'payment_required')
-  const v2 = paymentRequiredV2(
-    offers,
-    resource,
-    'Payment required',
-    notice ? { [notice.key]: { info: notice.info } } : undefined,
-  )
+  const v2 = paymentRequiredV2(offers, resource, 'Payment required', {
+    ...route.extensions,
+    ...(notice ? { [notice.key]: { info: notice.info } } : {}),
+  })
   const message = `this endpoint costs $${usdPrice}; pay with x402`
   return {
     body: JSON.stringify({ ...v1, message, ...(notice ? { notices: { [notice.key]: notice.info } } : {}) }),
