@@ -2,6 +2,7 @@ import {
   type Abi,
   type Account,
   type Address,
+  BaseError,
   type Chain,
   type ContractFunctionArgs,
   type ContractFunctionName,
@@ -10,6 +11,7 @@ import {
   type Hex,
   keccak256,
   multicall3Abi,
+  NonceTooLowError,
   type PublicClient,
   type TransactionReceipt,
   type Transport,
@@ -92,6 +94,15 @@ interface InFlight {
   waiters: Set<Waiter>
 }
 
+/** The node refused a transaction because its nonce is already used (so it can never be mined). */
+function isNonceTooLow(error: unknown): boolean {
+  if (error instanceof BaseError && error.walk((e) => e instanceof NonceTooLowError)) return true
+  const text = error instanceof BaseError ? `${error.shortMessage} ${error.details}` : String(error)
+  return /nonce too low|nonce has already been used|already known nonce/i.test(text)
+}
+
+const FIRST_POLL_MS = 2
+
 /** Gas a Multicall3 batch needs beyond the sum of its calls' own estimates (which each include 21,000 already). */
 const BATCH_GAS_OVERHEAD = 30_000n
 
@@ -119,6 +130,8 @@ export class Relayer {
   private batchTimer: ReturnType<typeof setTimeout> | undefined
   private pollTimer: ReturnType<typeof setTimeout> | undefined
   private polling = false
+  /** Polls come quickly after a broadcast (an automining node has the receipt within milliseconds) and back off. */
+  private pollDelay = FIRST_POLL_MS
   private feeCache: { at: number; fees: Promise<Fees> } | undefined
 
   constructor(
@@ -194,7 +207,7 @@ export class Relayer {
     return { to: CANONICAL.multicall3, data, gas: gas + gas / 10n }
   }
 
-  private async dispatch(initial: Member[]): Promise<void> {
+  private async dispatch(initial: Member[], attempt = 1): Promise<void> {
     let nonce: number
     let fees: Fees
     try {
@@ -242,17 +255,18 @@ export class Relayer {
       sentAt: Date.now(),
       waiters: new Set(),
     }
-    const error = await this.broadcastInOrder(nonce, serialized)
+    const failure = await this.broadcastInOrder(nonce, serialized)
+    const error = failure === undefined ? undefined : shortMessage(failure)
     const batched = members.length > 1
     const callIndex = (i: number) => (batched ? i : undefined)
-    if (error !== undefined && /nonce too low/i.test(error)) {
-      // The account moved on without us (another sender, a restart): whatever this was will never be mined.
+    if (failure !== undefined && isNonceTooLow(failure) && attempt < 3) {
+      // The account moved on without us (another sender of this key, a restart): this transaction can never be
+      // mined, so it is signed again at a fresh nonce (and its new hash recorded before it leaves).
       this.nextNonce = undefined
-      for (const [i, m] of members.entries())
-        m.settle({ status: 'unknown', hash, error, callIndex: callIndex(i) })
-      return
+      return this.dispatch(members, attempt + 1)
     }
     this.inFlight.set(nonce, entry)
+    this.pollDelay = FIRST_POLL_MS
     this.schedulePoll(0)
     for (const [i, m] of members.entries()) {
       m.settle(
@@ -315,14 +329,14 @@ export class Relayer {
   }
 
   /** Broadcasts after the previous nonce's transaction was handed over; returns the node's error, if any. */
-  private async broadcastInOrder(nonce: number, serialized: Hex): Promise<string | undefined> {
+  private async broadcastInOrder(nonce: number, serialized: Hex): Promise<unknown> {
     await this.handedOver.get(nonce - 1)?.promise
     this.handedOver.delete(nonce - 1)
     try {
       await this.client.sendRawTransaction({ serializedTransaction: serialized })
       return undefined
     } catch (error) {
-      return shortMessage(error)
+      return error ?? new Error('broadcast failed')
     } finally {
       this.handedOver.get(nonce)?.done()
     }
@@ -382,7 +396,7 @@ export class Relayer {
         reject(new WaitForTransactionReceiptTimeoutError({ hash: entry.hashes.at(-1)! }))
       }, timeoutMs)
       entry.waiters.add(waiter)
-      this.schedulePoll(this.pollMs)
+      this.schedulePoll(this.pollDelay)
     })
   }
 
@@ -433,7 +447,8 @@ export class Relayer {
       // The node did not answer: the next poll tries again.
     } finally {
       this.polling = false
-      this.schedulePoll(this.pollMs)
+      this.schedulePoll(this.pollDelay)
+      this.pollDelay = Math.min(this.pollMs, this.pollDelay * 2)
     }
   }
 

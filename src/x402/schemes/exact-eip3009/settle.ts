@@ -22,13 +22,25 @@ export interface Eip3009SettleDeps {
   logLookbackBlocks?: bigint
 }
 
-/** True when the receipt carries the ERC-20 Transfer(from -> payTo, value) this payment promised. */
+/**
+ * True when the receipt shows this very authorization used (its `AuthorizationUsed(from, nonce)`) and carries the
+ * ERC-20 Transfer(from -> payTo, value) it promised. The nonce event matters in a batch: two authorizations of one
+ * payer for the same amount produce identical Transfers, and only one of them may have succeeded.
+ */
 export function hasMatchingTransfer(receipt: TransactionReceipt, attempt: PaymentAttempt): boolean {
   const auth = attempt.payload.authorization
+  const token = attempt.offer.asset.address
+  const used = parseEventLogs({ abi: eip3009Abi, eventName: 'AuthorizationUsed', logs: receipt.logs }).some(
+    (log) =>
+      isAddressEqual(log.address, token) &&
+      isAddressEqual(log.args.authorizer, auth.from) &&
+      log.args.nonce.toLowerCase() === auth.nonce.toLowerCase(),
+  )
+  if (!used) return false
   const transfers = parseEventLogs({ abi: erc20Abi, eventName: 'Transfer', logs: receipt.logs })
   return transfers.some(
     (log) =>
-      isAddressEqual(log.address, attempt.offer.asset.address) &&
+      isAddressEqual(log.address, token) &&
       isAddressEqual(log.args.from, auth.from) &&
       isAddressEqual(log.args.to, attempt.offer.payTo) &&
       log.args.value === BigInt(auth.value),
