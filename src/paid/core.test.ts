@@ -431,7 +431,10 @@ describe('optimistic settlement', () => {
     const release: Array<() => void> = []
     h.facilitator.settleWith = () =>
       new Promise((resolve) => release.push(() => resolve({ status: 'settled', txHash: TX })))
-    return { finishAll: () => release.splice(0).forEach((finish) => finish()), count: () => release.length }
+    const finishAll = () => {
+      for (const finish of release.splice(0)) finish()
+    }
+    return { finishAll, count: () => release.length }
   }
 
   it('serves right after verification, before the settlement lands; settles in the background', async () => {

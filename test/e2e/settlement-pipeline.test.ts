@@ -67,7 +67,7 @@ describe('pipelined and batched settlement', () => {
       expect(responses.map((r) => r.status)).toEqual(headers.map(() => 200))
 
       const after = await Promise.all(payers.map((p) => devnet.usdcBalance(p.address)))
-      after.forEach((balance, i) => expect(balance).toBe(before[i]! - 5n * 17_000n))
+      expect(after).toEqual(before.map((b) => b - 5n * 17_000n))
       expect(await devnet.usdcBalance(payTo)).toBe(payToBefore + 50n * 17_000n)
       const rows = await ctx.payments()
       expect(rows.map((r) => r.state)).toEqual(headers.map(() => 'settled'))
@@ -128,7 +128,7 @@ describe('pipelined and batched settlement', () => {
 
       expect(await devnet.usdcBalance(poor.address)).toBe(0n)
       const othersAfter = await Promise.all(others.map((p) => devnet.usdcBalance(p.address)))
-      othersAfter.forEach((balance, i) => expect(balance).toBe(othersBefore[i]! - 17_000n))
+      expect(othersAfter).toEqual(othersBefore.map((b) => b - 17_000n))
       const rows = await ctx.payments()
       const poorRows = rows.filter((r) => r.payer === poor.address.toLowerCase())
       expect(poorRows.map((r) => r.state).sort()).toEqual(['failed', 'settled'])
