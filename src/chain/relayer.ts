@@ -50,7 +50,11 @@ export type OnSigned = (hash: Hash, callIndex?: number) => Promise<void>
 export interface RelayerOptions {
   /** Up to this many calls arriving within `batchWaitMs` share one Multicall3 `aggregate3` transaction. @default 1 */
   batchMax?: number
-  /** How long a batch waits for more calls once its first call arrived. @default 5 */
+  /**
+   * How long a batch waits for more calls once its first call arrived. 0: no waiting when the relayer is idle (the
+   * call leaves at once); calls arriving while a transaction is being prepared and broadcast share the next one.
+   * @default 5
+   */
   batchWaitMs?: number
   /** A transaction still unmined this long after broadcast is re-sent at its nonce with higher fees. @default 15_000 */
   replaceAfterMs?: number
@@ -127,6 +131,8 @@ export class Relayer {
   private readonly handedOver = new Map<number, { promise: Promise<void>; done: () => void }>()
   private readonly inFlight = new Map<number, InFlight>()
   private queue: Member[] = []
+  /** Dispatches between taking their calls and handing their transaction to the node. */
+  private dispatching = 0
   private batchTimer: ReturnType<typeof setTimeout> | undefined
   private pollTimer: ReturnType<typeof setTimeout> | undefined
   private polling = false
@@ -177,7 +183,10 @@ export class Relayer {
     return new Promise<BroadcastResult>((settle, fail) => {
       this.queue.push({ to: call.address, data, gas, onSigned, settle, fail })
       if (this.queue.length >= this.batchMax) this.flush()
-      else this.batchTimer ??= setTimeout(() => this.flush(), this.batchWaitMs)
+      else if (this.batchWaitMs === 0) {
+        // Adaptive: an idle relayer sends at once; a busy one gathers until its current broadcast is done.
+        if (this.dispatching === 0) this.flush()
+      } else this.batchTimer ??= setTimeout(() => this.flush(), this.batchWaitMs)
     })
   }
 
@@ -186,9 +195,15 @@ export class Relayer {
     this.batchTimer = undefined
     while (this.queue.length > 0) {
       const members = this.queue.splice(0, this.batchMax)
-      void this.dispatch(members).catch((error: unknown) => {
-        for (const member of members) member.fail(error)
-      })
+      this.dispatching++
+      void this.dispatch(members)
+        .catch((error: unknown) => {
+          for (const member of members) member.fail(error)
+        })
+        .finally(() => {
+          this.dispatching--
+          if (this.batchWaitMs === 0 && this.dispatching === 0 && this.queue.length > 0) this.flush()
+        })
     }
   }
 

@@ -33,7 +33,12 @@ function challengeBody(
 interface RenderedChallenge {
   body(url: string): string
   header(url: string): string
+  /** The last few URLs' filled-in answers: agents repeat their queries, and a repeat costs a lookup. */
+  byUrl: Map<string, { body: string; header: string }>
 }
+
+/** Filled-in answers kept per rendered challenge (a bound on memory, not on correctness). */
+const MAX_URLS_PER_CHALLENGE = 256
 
 /** Messages kept per template (a refusal's message can carry figures; a plain challenge's is fixed per route). */
 const MAX_MESSAGES_PER_TEMPLATE = 32
@@ -54,6 +59,7 @@ function renderedFor(template: ChallengeTemplate, message: string): RenderedChal
     found = {
       body: body.includes(template.urlSlot) ? jsonTemplate(body, template.urlSlot) : () => body,
       header: base64JsonTemplate(header, template.urlSlot),
+      byUrl: new Map(),
     }
     byMessage.set(message, found)
   }
@@ -77,8 +83,14 @@ export function challengeResponse(
   if (challenge.template && Object.keys(extra).length === 0) {
     const url = challenge.v2.resource.url
     const cached = renderedFor(challenge.template, message)
-    body = cached.body(url)
-    paymentRequired = cached.header(url)
+    let filled = cached.byUrl.get(url)
+    if (!filled) {
+      if (cached.byUrl.size >= MAX_URLS_PER_CHALLENGE) cached.byUrl.clear()
+      filled = { body: cached.body(url), header: cached.header(url) }
+      cached.byUrl.set(url, filled)
+    }
+    body = filled.body
+    paymentRequired = filled.header
   } else {
     body = JSON.stringify(challengeBody(challenge.v1, challenge.notice, message, extra))
     paymentRequired = encodeHeader(challenge.v2)
