@@ -361,19 +361,22 @@ async function benchMode(mode: 'automine' | 'block-time-2') {
       MARKET_DATA_REFRESH_MINUTES: '0',
       FIRST_RUN_INGEST: 'false',
     }
+    // One directory per server: tsx's loader thread writes a profile of its own beside the main thread's.
     const profile = (name: string) =>
-      values.profile
-        ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`, `--cpu-prof-name=${mode}-${name}.cpuprofile`]
-        : []
+      values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(values.profile, `${mode}-${name}`)}`] : []
     servers.push(await startServer('ours', { ...ours, SETTLER_KEY: devnetPrivateKey(0) }, profile('ours')))
     servers.push(
-      await startServer('ours-optimistic', {
-        ...ours,
-        SETTLER_KEY: devnetPrivateKey(62),
-        SETTLE_OPTIMISTIC_ROUTES: '*',
-        OPTIMISTIC_MAX_USD_PER_PAYER: '10',
-        OPTIMISTIC_MAX_USD_TOTAL: '500',
-      }),
+      await startServer(
+        'ours-optimistic',
+        {
+          ...ours,
+          SETTLER_KEY: devnetPrivateKey(62),
+          SETTLE_OPTIMISTIC_ROUTES: '*',
+          OPTIMISTIC_MAX_USD_PER_PAYER: '10',
+          OPTIMISTIC_MAX_USD_TOTAL: '500',
+        },
+        profile('ours-optimistic'),
+      ),
     )
     servers.push(
       await startServer('ours-unbatched', {

@@ -96,6 +96,10 @@ interface InFlight {
   hashes: Hash[]
   sentAt: number
   waiters: Set<Waiter>
+  /** Once mined: the one receipt every member of a batch reads (fetched once, decoded once). */
+  receipt?: TransactionReceipt
+  /** The members' first direct look, shared. */
+  lookup?: Promise<TransactionReceipt | null>
 }
 
 /** The node refused a transaction because its nonce is already used (so it can never be mined). */
@@ -174,7 +178,14 @@ export class Relayer {
     // Estimated alone, before it takes a nonce: a call that would revert is refused here and costs nothing.
     let gas: bigint
     try {
-      gas = await this.client.estimateGas({ account: this.address, to: call.address, data })
+      // Against the latest block: a node estimating against its pending block (anvil's default) re-executes every
+      // transaction waiting in its pool first, which with many settlements in flight costs more than the estimate.
+      gas = await this.client.estimateGas({
+        account: this.address,
+        to: call.address,
+        data,
+        blockTag: 'latest',
+      })
     } catch (error) {
       const reason = revertReason(error)
       if (reason) return { status: 'rejected', reason }
@@ -384,14 +395,17 @@ export class Relayer {
   }
 
   private async waitForReceipt(entry: InFlight, timeoutMs: number): Promise<TransactionReceipt> {
-    // Automining chains have it already: one direct look before joining the shared poll.
-    const direct = await this.client.getTransactionReceipt({ hash: entry.hashes.at(-1)! }).catch(() => null)
+    if (entry.receipt) return entry.receipt
+    // Automining chains have it already: one direct look (shared by a batch's members) before joining the poll.
+    entry.lookup ??= this.client.getTransactionReceipt({ hash: entry.hashes.at(-1)! }).catch(() => null)
+    const direct = await entry.lookup
+    if (entry.receipt) return entry.receipt
     if (direct) {
-      if (this.inFlight.get(entry.nonce) === entry) this.finish(entry, direct)
+      this.finish(entry, direct)
       return direct
     }
     if (this.inFlight.get(entry.nonce) !== entry) {
-      // Finished meanwhile by the poll: look the mined hash up.
+      // Finished meanwhile without a receipt we know (the nonce went elsewhere): look the mined hash up.
       const receipt = await this.minedReceipt(entry)
       if (receipt) return receipt
     }
@@ -416,7 +430,8 @@ export class Relayer {
   }
 
   private finish(entry: InFlight, receipt: TransactionReceipt): void {
-    this.inFlight.delete(entry.nonce)
+    entry.receipt = receipt
+    if (this.inFlight.get(entry.nonce) === entry) this.inFlight.delete(entry.nonce)
     for (const waiter of entry.waiters) waiter.resolve(receipt)
     entry.waiters.clear()
   }
