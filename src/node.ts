@@ -135,6 +135,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const port = typeof address === 'object' && address ? address.port : config.port
   const url = `http://${config.host}:${port}`
   let stopped = false
+  // Start-up is complete: its lines are on stderr now, not a turn later.
+  sink.flush()
   return {
     url,
     rpcUrl,
@@ -149,6 +151,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       await services.paid.idle()
       database.close()
       await anvil?.stop()
+      sink.flush()
     },
   }
 }

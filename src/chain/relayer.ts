@@ -178,14 +178,7 @@ export class Relayer {
     // Estimated alone, before it takes a nonce: a call that would revert is refused here and costs nothing.
     let gas: bigint
     try {
-      // Against the latest block: a node estimating against its pending block (anvil's default) re-executes every
-      // transaction waiting in its pool first, which with many settlements in flight costs more than the estimate.
-      gas = await this.client.estimateGas({
-        account: this.address,
-        to: call.address,
-        data,
-        blockTag: 'latest',
-      })
+      gas = await this.estimate(call.address, data)
     } catch (error) {
       const reason = revertReason(error)
       if (reason) return { status: 'rejected', reason }
@@ -199,6 +192,21 @@ export class Relayer {
         if (this.dispatching === 0) this.flush()
       } else this.batchTimer ??= setTimeout(() => this.flush(), this.batchWaitMs)
     })
+  }
+
+  /**
+   * Gas for one call, estimated against the latest block: a node estimating against its pending block (anvil's
+   * default) re-executes every transaction waiting in its pool first, which with many settlements in flight costs
+   * more than the estimate. A revert there is asked again of the pending block, whose clock is now: on an idle
+   * chain the latest block can be older than an authorization's `validAfter`.
+   */
+  private async estimate(to: Address, data: Hex): Promise<bigint> {
+    try {
+      return await this.client.estimateGas({ account: this.address, to, data, blockTag: 'latest' })
+    } catch (error) {
+      if (!revertReason(error)) throw error
+      return this.client.estimateGas({ account: this.address, to, data })
+    }
   }
 
   private flush(): void {
