@@ -8,8 +8,11 @@ import { devnetChain } from '../../src/devnet/setup'
 export const BENCH_PATH = '/v1/daily-ohlcv'
 export const BENCH_REQUEST = `${BENCH_PATH}?symbol=BTC&limit=2`
 export const BENCH_PRICE_USD = '0.017'
-/** How often the viem clients of the references poll for receipts (the same cadence our relayer polls at). */
-export const POLLING_INTERVAL_MS = 250
+/**
+ * How often the viem clients of the references poll for blocks and receipts: set by the driver per block mode (25 ms
+ * on an automining devnet, where a receipt exists within milliseconds; 250 ms with 2-s blocks, our relayer's cadence).
+ */
+export const POLLING_INTERVAL_MS = Number(process.env.REFERENCE_POLLING_MS ?? 250)
 
 export function requiredEnv(name: string): string {
   const value = process.env[name]

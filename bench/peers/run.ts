@@ -350,7 +350,12 @@ async function benchMode(mode: 'automine' | 'block-time-2') {
       await devnet.testClient.setAutomine(false)
       await devnet.testClient.setIntervalMining({ interval: 2 })
     }
-    const common = { RPC_URL: devnet.rpcUrl, PAY_TO: payTo, LOG_LEVEL: 'info' }
+    const common = {
+      RPC_URL: devnet.rpcUrl,
+      PAY_TO: payTo,
+      LOG_LEVEL: 'info',
+      REFERENCE_POLLING_MS: mode === 'automine' ? '25' : '250',
+    }
     const ours = {
       ...common,
       SPEND_MAX_USD_PER_PAYER_HOUR: 'none',

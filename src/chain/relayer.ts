@@ -100,6 +100,8 @@ interface InFlight {
   receipt?: TransactionReceipt
   /** The members' first direct look, shared. */
   lookup?: Promise<TransactionReceipt | null>
+  /** Polls that saw this nonce mined but found no receipt for any of its hashes (a node lagging behind itself). */
+  missingPolls: number
 }
 
 /** The node refused a transaction because its nonce is already used (so it can never be mined). */
@@ -110,6 +112,8 @@ function isNonceTooLow(error: unknown): boolean {
 }
 
 const FIRST_POLL_MS = 2
+/** How many polls a mined nonce may show no receipt of ours before we conclude another transaction used it. */
+const MISSING_RECEIPT_POLLS = 20
 
 /** Gas a Multicall3 batch needs beyond the sum of its calls' own estimates (which each include 21,000 already). */
 const BATCH_GAS_OVERHEAD = 30_000n
@@ -288,6 +292,7 @@ export class Relayer {
       hashes: [hash],
       sentAt: Date.now(),
       waiters: new Set(),
+      missingPolls: 0,
     }
     const failure = await this.broadcastInOrder(nonce, serialized)
     const error = failure === undefined ? undefined : shortMessage(failure)
@@ -393,6 +398,7 @@ export class Relayer {
           hashes: [keccak256(serialized)],
           sentAt: Date.now(),
           waiters: new Set(),
+          missingPolls: 0,
         })
         this.schedulePoll(this.pollMs)
       })
@@ -471,7 +477,9 @@ export class Relayer {
         if (entry.nonce < mined) {
           const receipt = await this.minedReceipt(entry)
           if (receipt) this.finish(entry, receipt)
-          else {
+          else if (++entry.missingPolls < MISSING_RECEIPT_POLLS) {
+            // Counted as mined before its receipt can be read: look again next time.
+          } else {
             // Mined, but none of our transactions: the nonce went to another one; the reconciler decides the payments.
             this.inFlight.delete(entry.nonce)
             for (const waiter of entry.waiters)

@@ -66,8 +66,7 @@ export function signatureValid(signer: Address, [recovered, erc1271]: AggregateR
     if (isAddressEqual(address, signer)) return true
   }
   return (
-    erc1271 !== undefined &&
-    erc1271.success &&
+    erc1271?.success === true &&
     size(erc1271.returnData) >= 4 &&
     slice(erc1271.returnData, 0, 4).toLowerCase() === ERC1271_MAGIC
   )
