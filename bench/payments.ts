@@ -18,7 +18,7 @@ export async function benchPayments(options: {
   const devnet = await startTestDevnet()
   const ctx = await createTestContext({
     rpcUrl: devnet.rpcUrl,
-    env: { LOG_LEVEL: 'silent' },
+    env: { LOG_LEVEL: 'silent', ACCESS_LOG_CHALLENGE_SAMPLE: '100' },
     seed: !existsSync(SHARED),
   })
   if (existsSync(SHARED)) {

@@ -1,25 +1,26 @@
 import { type Context, Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { requestId } from 'hono/request-id'
 import { createAdminRouter } from './admin/router'
 import { catalog } from './catalog'
 import { createEndpointAnswers } from './catalog/answer'
 import { ResultCache } from './catalog/result-cache'
 import type { Endpoint } from './catalog/types'
+import { accessLog } from './http/access-log'
 import type { AppEnv, Services } from './http/app-env'
 import { createClientAddress, type SocketAddress } from './http/client-address'
-import { corsPolicy } from './http/cors'
+import { cors } from './http/cors'
 import { createExampleOutputs } from './http/discovery/examples'
 import { createPricedRoutes, usdPriceOf } from './http/discovery/priced-routes'
 import { registerDiscoveryRoutes } from './http/discovery/routes'
 import { ApiError, createErrorRenderer } from './http/errors'
 import { registerMcpRoute } from './http/mcp-route'
 import { paymentGate } from './http/payment-gate'
+import { requestId } from './http/request-id'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
 import { urlLengthLimit } from './http/url-limit'
 import type { DashboardAssets } from './ops/dashboard'
-import { observeRequests, routePattern } from './ops/http-metrics'
+import { observeRequests } from './ops/http-metrics'
 import { createPrometheusMetrics, type OpsMetrics } from './ops/metrics'
 import { createReadiness } from './ops/readiness'
 import { registerOpsRoutes } from './ops/routes'
@@ -39,6 +40,9 @@ export interface AppOptions {
   /** True once shutdown began: /ready answers 503 so load balancers stop sending traffic. */
   draining?: () => boolean
 }
+
+/** How long a positive "market data is loaded" answer is trusted before the store is asked again. */
+const MARKET_DATA_CHECK_MS = 1_000
 
 /** Builds the HTTP app from its services: the same on Node and on Workers. */
 export function createApp(
@@ -60,20 +64,8 @@ export function createApp(
   const { requestScope } = options
   if (requestScope) app.use((c, next) => requestScope({ requestId: c.var.requestId }, next))
   app.use(observeRequests(metrics))
-  app.use(corsPolicy())
-  app.use(async function accessLog(c, next) {
-    const started = performance.now()
-    await next()
-    logger.info('request', {
-      requestId: c.var.requestId,
-      method: c.req.method,
-      route: routePattern(c),
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
-      payer: c.var.payment?.payer,
-    })
-  })
+  app.use(cors())
+  app.use(accessLog({ logger, challengeSampleEvery: config.accessLogChallengeSample }))
   app.use(urlLengthLimit())
 
   registerDiscoveryRoutes(app, {
@@ -121,9 +113,16 @@ export function createApp(
     client: services.client,
   })
 
-  /** Checked once, before any 402: a route without data to sell neither asks for nor takes money. */
+  /**
+   * Checked before any 402: a route without data to sell neither asks for nor takes money. Data once loaded is not
+   * re-confirmed on every request (a database read each time) but at most every MARKET_DATA_CHECK_MS.
+   */
+  let dataSeenAt = Number.NEGATIVE_INFINITY
   const requireMarketData = createMiddleware<AppEnv>(async (_c, next) => {
-    if (!(await market.hasData())) {
+    const now = performance.now()
+    if (now - dataSeenAt < MARKET_DATA_CHECK_MS) return next()
+    if (await market.hasData()) dataSeenAt = now
+    else {
       throw new ApiError('marketDataUnavailable', 'no market data is loaded yet; nothing was charged', {
         hint: 'run `x402-analytics ingest --csv PATH` or set MARKET_DATA_CSV, then retry',
       })

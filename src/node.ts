@@ -17,7 +17,7 @@ import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
 import { type AnvilInstance, startAnvil } from './devnet/anvil'
 import { setupDevnet } from './devnet/setup'
 import { nodeSocketAddress } from './http/node-socket-address'
-import { createLogger, defaultLogFormat } from './lib/logger'
+import { batchedSink, createLogger, defaultLogFormat } from './lib/logger'
 import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
 import { loadInitialCsv } from './market-data/initial-csv'
 import { createPrometheusMetrics } from './ops/metrics'
@@ -43,7 +43,10 @@ export interface RunningNode {
 export async function startNode(config: Config): Promise<RunningNode> {
   const startedAt = Date.now()
   const requestScope = createRequestScope()
-  const logger = createLogger(config.logLevel, undefined, {
+  // One stderr write per event-loop turn, not one per line; whatever is pending is written on exit.
+  const sink = batchedSink((chunk) => process.stderr.write(chunk))
+  process.once('exit', sink.flush)
+  const logger = createLogger(config.logLevel, sink.write, {
     format: config.logFormat ?? defaultLogFormat(),
     context: requestScope.current,
   })
@@ -111,6 +114,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
       network: services.network,
       limiter: services.limiter,
       idempotency: services.idempotency,
+      exposure: services.exposure,
+      collectUnpaid: true,
       logger,
       startedAt,
       abandonedAfterMs: abandonedAfterMs(config.maxTimeoutSeconds),
@@ -157,6 +162,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
       : await listen(createMetricsApp(metrics).fetch, config.ops.metricsPort, config.ops.metricsHost)
   if (metricsServer) logger.info('metrics listener', { url: `${metricsServer.url}/metrics` })
   let stopped = false
+  // Start-up is complete: its lines are on stderr now, not a turn later.
+  sink.flush()
   return {
     url: server.url,
     rpcUrl,
@@ -174,8 +181,11 @@ export async function startNode(config: Config): Promise<RunningNode> {
       stopReconciler()
       stopScheduler()
       clearInterval(housekeeping)
+      // Optimistic settlements still running finish their bookkeeping before the database closes.
+      await services.paid.idle()
       database.close()
       await anvil?.stop()
+      sink.flush()
     },
   }
 }

@@ -11,6 +11,7 @@ import { noopMetrics, type PaymentMetrics } from './lib/metrics'
 import { MarketStore } from './market-data/store'
 import { createPaidRequestCore, type PaidEvent } from './paid/core'
 import { paidEventsToMetrics } from './paid/metrics'
+import { ExposureLimiter } from './payments/exposure'
 import { IdempotencyStore } from './payments/idempotency'
 import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
@@ -81,7 +82,7 @@ export function createServices(options: ServiceOptions): Services {
   if (!config.facilitatorUrl) {
     if (!settlerKey) throw new Error('SETTLER_PRIVATE_KEY or FACILITATOR_URL is required')
     const wallet = walletFor(settlerKey)
-    relayer = new Relayer(wallet, client)
+    relayer = new Relayer(wallet, client, config.settlement)
     settler = wallet.account.address
   }
   const self = createSelfFacilitator(
@@ -113,6 +114,7 @@ export function createServices(options: ServiceOptions): Services {
   const ledger = new Ledger(db)
   const limiter = new SpendLimiter(db, config.spendCaps, options.nowSeconds)
   const idempotency = new IdempotencyStore(db, config.idempotency)
+  const exposure = new ExposureLimiter(db, config.exposureCaps)
   const paid = createPaidRequestCore({
     network,
     payTo,
@@ -124,6 +126,7 @@ export function createServices(options: ServiceOptions): Services {
     idempotency,
     facilitator,
     tmai,
+    exposure,
     logger,
     observe: observeAll(paidEventsToMetrics(metrics), options.observe),
   })
@@ -138,6 +141,7 @@ export function createServices(options: ServiceOptions): Services {
     ledger,
     limiter,
     idempotency,
+    exposure,
     facilitator,
     paid,
     logger,

@@ -119,6 +119,18 @@ export const EnvSchema = z
     READY_CHECK_TIMEOUT_MS: positiveInt.max(60_000).default(2000),
     /** On SIGTERM, in-flight requests get this long to finish (keep it above SETTLEMENT_TIMEOUT_MS). */
     SHUTDOWN_DRAIN_MS: positiveInt.default(35_000),
+    /** Relayer: calls arriving within SETTLEMENT_BATCH_WAIT_MS share one Multicall3 transaction, up to this many. */
+    SETTLEMENT_BATCH_MAX: z.coerce.number().int().min(1).max(256).default(1),
+    SETTLEMENT_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+    /** A settlement transaction unmined this long is replaced at its nonce with higher fees. */
+    SETTLEMENT_REPLACE_AFTER_MS: positiveInt.default(15_000),
+    /** Paid routes served right after verification and settled in the background (comma list of paths, or *). */
+    SETTLE_OPTIMISTIC_ROUTES: z.string().default(''),
+    /** Unsettled USD optimistic routes may have served, per payer and in total ("none" or empty: no cap). */
+    OPTIMISTIC_MAX_USD_PER_PAYER: optionalCap.default('0.5'),
+    OPTIMISTIC_MAX_USD_TOTAL: optionalCap.default('25'),
+    /** Log one in this many unpaid 402 challenges (1: all); errors and paid requests are always logged. */
+    ACCESS_LOG_CHALLENGE_SAMPLE: positiveInt.default(100),
   })
   .superRefine((env, ctx) => {
     if (env.TMAI_PRICE_SOURCE === 'dex-twap' && !env.TMAI_POOL_ADDRESS) {
@@ -218,6 +230,13 @@ export interface Config {
     readyCheckTimeoutMs: number
     shutdownDrainMs: number
   }
+  /** One in this many unpaid 402 challenges gets an access-log line. */
+  accessLogChallengeSample: number
+  settlement: { batchMax: number; batchWaitMs: number; replaceAfterMs: number }
+  /** Paths of the paid routes that settle optimistically (`*`: all). */
+  optimisticRoutes: readonly string[]
+  /** Caps on unsettled optimistic USD; null = no cap. */
+  exposureCaps: { perPayer: UsdMicros | null; total: UsdMicros | null }
 }
 
 export class ConfigError extends Error {
@@ -297,6 +316,19 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
       readyMaxDataAgeSeconds: env.READY_MAX_DATA_AGE_HOURS * 3600,
       readyCheckTimeoutMs: env.READY_CHECK_TIMEOUT_MS,
       shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+    },
+    accessLogChallengeSample: env.ACCESS_LOG_CHALLENGE_SAMPLE,
+    settlement: {
+      batchMax: env.SETTLEMENT_BATCH_MAX,
+      batchWaitMs: env.SETTLEMENT_BATCH_WAIT_MS,
+      replaceAfterMs: env.SETTLEMENT_REPLACE_AFTER_MS,
+    },
+    optimisticRoutes: env.SETTLE_OPTIMISTIC_ROUTES.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+    exposureCaps: {
+      perPayer: capMicros(env.OPTIMISTIC_MAX_USD_PER_PAYER),
+      total: capMicros(env.OPTIMISTIC_MAX_USD_TOTAL),
     },
   })
 }

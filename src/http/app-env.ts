@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger'
 import type { MarketStore } from '../market-data/store'
 import type { PaidRequestCore } from '../paid/core'
 import type { PaymentSummary } from '../paid/types'
+import type { ExposureLimiter } from '../payments/exposure'
 import type { IdempotencyStore } from '../payments/idempotency'
 import type { Ledger } from '../payments/ledger'
 import type { SpendLimiter } from '../payments/spend-limits'
@@ -27,6 +28,8 @@ export interface Services {
   tmai?: TmaiQuoteBook
   limiter: SpendLimiter
   idempotency: IdempotencyStore
+  /** Caps on unsettled USD served by optimistic routes. */
+  exposure?: ExposureLimiter
   /** The paid-request flow every door (HTTP, MCP) goes through. */
   paid: PaidRequestCore
   logger: Logger

@@ -1,10 +1,10 @@
-import { cors } from 'hono/cors'
+import type { MiddlewareHandler } from 'hono'
 
 /**
- * What browser code may send and read, in one place (a cheaper CORS path for 402s can reuse it):
- * the x402 payment headers of both versions, the token preference (`x-payment-token`), the Token Metrics guide's
- * `x-coinbase-402` opt-in, safe retries (`Idempotency-Key`), `Authorization` (admin API), and MCP's own headers;
- * exposed: the challenge and settlement headers, retry hints, the replay marker and the request id.
+ * What browser code may send and read, in one place, one name per line: the x402 payment headers of both versions,
+ * the token preference (`x-payment-token`), the Token Metrics guide's `x-coinbase-402` opt-in, safe retries
+ * (`Idempotency-Key`), `Authorization` (admin API) and MCP's own headers; exposed: the challenge and settlement
+ * headers, retry hints, the replay marker and the request id.
  */
 export const CORS_POLICY = {
   allowHeaders: [
@@ -35,12 +35,28 @@ export const CORS_POLICY = {
   maxAge: 600,
 } as const
 
-/** CORS for every route: any origin (the API has no cookies; payments are signed per request). */
-export const corsPolicy = () =>
-  cors({
-    origin: '*',
-    allowHeaders: [...CORS_POLICY.allowHeaders],
-    exposeHeaders: [...CORS_POLICY.exposeHeaders],
-    allowMethods: [...CORS_POLICY.allowMethods],
-    maxAge: CORS_POLICY.maxAge,
-  })
+/**
+ * CORS for a public API (any origin: no cookies; payments are signed per request), applied after the handler.
+ * hono/cors sets its headers before `next()`, which makes Hono create a placeholder response and re-wrap the
+ * handler's own `Response` around a stream body, forcing @hono/node-server off its fast path on every answer (the 402
+ * path included); setting the same headers on the final response keeps it a plain string body. Preflights are
+ * answered here, before any route runs.
+ */
+export function cors(): MiddlewareHandler {
+  const preflight = {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': CORS_POLICY.allowMethods.join(','),
+    'Access-Control-Allow-Headers': CORS_POLICY.allowHeaders.join(','),
+    'Access-Control-Expose-Headers': CORS_POLICY.exposeHeaders.join(','),
+    'Access-Control-Max-Age': String(CORS_POLICY.maxAge),
+    Vary: 'Access-Control-Request-Headers',
+  }
+  const exposeHeaders = CORS_POLICY.exposeHeaders.join(',')
+  return async function cors(c, next) {
+    if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: preflight })
+    await next()
+    const headers = c.res.headers
+    headers.set('Access-Control-Allow-Origin', '*')
+    headers.set('Access-Control-Expose-Headers', exposeHeaders)
+  }
+}

@@ -14,6 +14,20 @@ import {
   replayResponse,
 } from './x402-responses'
 
+/** Origin, path and raw query of an absolute, normalised URL (what `new URL` would give, without building one). */
+export function splitUrl(url: string): { origin: string; path: string; query: string } {
+  const pathStart = url.indexOf('/', url.indexOf('//') + 2)
+  if (pathStart === -1) return { origin: url, path: '/', query: '' }
+  const queryStart = url.indexOf('?', pathStart)
+  return queryStart === -1
+    ? { origin: url.slice(0, pathStart), path: url.slice(pathStart), query: '' }
+    : {
+        origin: url.slice(0, pathStart),
+        path: url.slice(pathStart, queryStart),
+        query: url.slice(queryStart + 1),
+      }
+}
+
 function incomingPayment(v2: string | undefined, v1: string | undefined): IncomingPayment | undefined {
   if (v2 !== undefined) return { version: 2, header: v2 }
   if (v1 !== undefined) return { version: 1, header: v1 }
@@ -53,6 +67,7 @@ function beginResponse(outcome: Exclude<BeginOutcome, { kind: 'serve' }>, html: 
 function completeResponse(outcome: CompleteOutcome, handler: Response, body: string): Response {
   switch (outcome.kind) {
     case 'settled':
+    case 'served':
       return paidResponse(body, handler, outcome.settlement)
     case 'released':
     case 'undelivered':
@@ -78,23 +93,28 @@ export function paymentGate(
   const publicBase = deps.config.publicUrl?.replace(/\/$/, '')
 
   return async function paymentGate(c, next) {
-    const url = new URL(c.req.url)
+    // The adapter's URL is already normalised (WHATWG), so its parts are sliced out, not re-parsed.
+    const { origin, path, query } = splitUrl(c.req.url)
     const payment = incomingPayment(c.req.header('PAYMENT-SIGNATURE'), c.req.header('X-PAYMENT'))
-    // The parameters matter only to a payment (an unpaid request gets the 402 whatever it asks, so crawlers see prices).
-    const parsed = payment ? endpoint.parse(c.req.query()) : ({ ok: true, value: undefined } as const)
-    if (parsed.ok && payment) c.set('parsedInput', parsed.value)
+    // Without a payment the answer is the 402 whatever the parameters say (so crawlers see prices); parse them only
+    // when it matters.
+    const parsed = payment ? endpoint.parse(c.req.query()) : undefined
+    if (parsed?.ok) c.set('parsedInput', parsed.value)
     const input: PaidRequestInput = {
       route: await deps.routeOf(endpoint, payment !== undefined),
       transport: 'http',
-      resourceUrl: `${publicBase ?? url.origin}${url.pathname}${url.search}`,
+      resourceUrl: `${publicBase ?? origin}${path}${query ? `?${query}` : ''}`,
       payment,
       tokenPreference: preferenceOf(c.req.header('x-payment-token')),
       idempotencyKey: c.req.header('Idempotency-Key'),
-      input: parsed.ok ? { ok: true } : { ok: false, parameter: parsed.parameter, message: parsed.message },
+      input:
+        !parsed || parsed.ok
+          ? { ok: true }
+          : { ok: false, parameter: parsed.parameter, message: parsed.message },
       request: {
         method: c.req.method,
-        path: url.pathname,
-        query: url.search.slice(1),
+        path,
+        query,
         body: c.req.method === 'GET' ? '' : await c.req.text(),
       },
     }

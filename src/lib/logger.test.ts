@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createLogger } from './logger'
+import { batchedSink, createLogger } from './logger'
 
 describe('createLogger', () => {
   it('writes readable key=value lines and respects the level', () => {
@@ -76,5 +76,29 @@ describe('createLogger', () => {
     const log = createLogger('silent', (l) => lines.push(l))
     log.error('not shown')
     expect(lines).toEqual([])
+  })
+})
+
+describe('batchedSink', () => {
+  it('hands the lines of one event-loop turn over as one chunk, in order', async () => {
+    const chunks: string[] = []
+    const sink = batchedSink((chunk) => chunks.push(chunk))
+    const log = createLogger('info', sink.write)
+    log.info('one')
+    log.warn('two')
+    expect(chunks).toEqual([])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(chunks).toHaveLength(1)
+    expect(chunks[0]).toMatch(/INFO {2}one\n.*WARN {2}two\n$/)
+  })
+
+  it('flushes early past its byte bound and on demand', () => {
+    const chunks: string[] = []
+    const sink = batchedSink((chunk) => chunks.push(chunk), 10)
+    sink.write('0123456789')
+    expect(chunks).toEqual(['0123456789\n'])
+    sink.write('tail')
+    sink.flush()
+    expect(chunks).toEqual(['0123456789\n', 'tail\n'])
   })
 })

@@ -70,6 +70,35 @@ export function defaultLogFormat(): LogFormat {
 }
 
 /**
+ * A line sink that gathers the lines written during one turn of the event loop and hands them to `flushTo` as one
+ * chunk afterwards (or sooner past `maxBytes`), so a busy server makes one write per turn instead of one per line.
+ * `flush()` writes what is pending at once (call it on exit).
+ */
+export function batchedSink(flushTo: (chunk: string) => void, maxBytes = 64 * 1024) {
+  let pending: string[] = []
+  let bytes = 0
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (pending.length === 0) return
+    const chunk = `${pending.join('\n')}\n`
+    pending = []
+    bytes = 0
+    flushTo(chunk)
+  }
+  const write = (line: string) => {
+    pending.push(line)
+    bytes += line.length + 1
+    if (bytes >= maxBytes) flush()
+    else if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+  return { write, flush }
+}
+
+/**
  * A pino logger behind the project's `Logger` interface. Lines go to stderr (stdout stays for command output), or to
  * `write` (tests), synchronously so nothing is lost when the process exits right after.
  */

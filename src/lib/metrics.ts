@@ -6,7 +6,15 @@
  */
 
 /** How a paid request ended for the payer. */
-export const PAYMENT_OUTCOMES = ['settled', 'released', 'refused', 'pending', 'failed'] as const
+export const PAYMENT_OUTCOMES = [
+  'settled',
+  'released',
+  'refused',
+  'pending',
+  'failed',
+  'served',
+  'unpaid',
+] as const
 export type PaymentOutcome = (typeof PAYMENT_OUTCOMES)[number]
 
 export const SETTLE_OUTCOMES = ['settled', 'pending', 'failed'] as const
@@ -26,7 +34,8 @@ export interface PaymentMetrics {
   /**
    * Once per paid request that reached a decision. `outcome`: settled (charged), released (reserved, then not
    * charged: handler ≥ 400, verification unavailable), refused (verification or spend limit said no), pending
-   * (broadcast, unconfirmed), failed (settlement failed). `reason` for everything but settled.
+   * (broadcast, unconfirmed), failed (settlement failed), served (optimistic: served, settling in the background),
+   * unpaid (an optimistic settlement that failed after serving). `reason` for everything but settled and served.
    */
   recordPaymentOutcome(event: { outcome: PaymentOutcome; asset: string; reason?: string }): void
   /** Verification time (signature, balance, nonce, simulation), whatever its verdict. */

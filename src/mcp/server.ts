@@ -137,6 +137,7 @@ export function createMcpDoor(deps: McpDeps) {
     const done = await deps.paid.complete(begun.handle, result)
     switch (done.kind) {
       case 'settled':
+      case 'served':
         return answerResult(result.status, result.body, done.settlement.response)
       case 'released':
       case 'undelivered':

@@ -91,7 +91,7 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
   })
   const paymentOutcomes = new Counter({
     name: METRIC_NAMES.payments,
-    help: 'Paid requests by outcome (settled, released, refused, pending, failed), asset and reason.',
+    help: 'Paid requests by outcome (settled, released, refused, pending, failed; optimistic: served, unpaid), asset and reason.',
     labelNames: ['outcome', 'asset', 'reason'] as const,
     registers,
   })

@@ -9,6 +9,7 @@ import {
   type HarnessOptions,
   network,
   OK_BODY,
+  optimisticRoute,
   type PaidHarness,
   payer,
   permit2Payment,
@@ -18,6 +19,9 @@ import {
   usdcPayment,
 } from '../../test/helpers/paid-core'
 import { ChainUnavailableError } from '../chain/errors'
+import { devnetAccount } from '../devnet/accounts'
+import { createLogger } from '../lib/logger'
+import { reconcileOnce } from '../payments/reconciler'
 import { encodeHeader } from '../x402/codec'
 import { httpStatusOf } from './status'
 import type { BeginOutcome } from './types'
@@ -418,5 +422,134 @@ describe('idempotency', () => {
     )
     expect(h.facilitator.settleCalls).toBe(1)
     expect(await h.states()).toEqual(['settled', 'released'])
+  })
+})
+
+describe('optimistic settlement', () => {
+  /** A facilitator whose settlements wait until the test lets them finish. */
+  function heldSettlements() {
+    const release: Array<() => void> = []
+    h.facilitator.settleWith = () =>
+      new Promise((resolve) => release.push(() => resolve({ status: 'settled', txHash: TX })))
+    const finishAll = () => {
+      for (const finish of release.splice(0)) finish()
+    }
+    return { finishAll, count: () => release.length }
+  }
+
+  it('serves right after verification, before the settlement lands; settles in the background', async () => {
+    const held = heldSettlements()
+    const [usdc] = await h.offers()
+    const handle = expectServe(
+      await h.core.begin(h.withPayment(usdcPayment(usdc!), { route: optimisticRoute })),
+    )
+    const done = await h.core.complete(handle, OK_BODY)
+    expect(done).toMatchObject({
+      kind: 'served',
+      settlement: { response: { success: true, transaction: TX } },
+    })
+    expect(held.count()).toBe(1)
+    const [served] = await h.rows()
+    expect(served).toMatchObject({ state: 'settling', settleMode: 'optimistic', txHash: TX })
+    expect(served!.deliveredAt).not.toBeNull()
+    expect((await h.exposure.usage(payer)).payerMicros).toBe(17_000n)
+
+    held.finishAll()
+    await h.core.idle()
+    expect(await h.states()).toEqual(['settled'])
+    expect(await h.exposure.usage(payer)).toEqual({ payerMicros: 0n, totalMicros: 0n })
+  })
+
+  it('the exposure cap refuses the next payment when reached (nothing charged), and admits again once settled', async () => {
+    rebuild({ exposure: { perPayer: 34_000n } })
+    const held = heldSettlements()
+    const [usdc] = await h.offers()
+    const serveOne = async () => h.core.begin(h.withPayment(usdcPayment(usdc!), { route: optimisticRoute }))
+    for (let i = 0; i < 2; i++) {
+      expect(await h.core.complete(expectServe(await serveOne()), OK_BODY)).toMatchObject({ kind: 'served' })
+    }
+    const third = refusalOf(await serveOne())
+    expect(third).toMatchObject({
+      status: 503,
+      reason: 'optimistic_exposure_limit_reached',
+      retryAfterSeconds: 2,
+    })
+    expect(third.message).toMatch(/nothing was charged/i)
+    expect((await h.rows()).map((r) => [r.state, r.failureReason])).toContainEqual([
+      'released',
+      'optimistic_exposure_limit_reached',
+    ])
+    expect(await h.hourUsage()).toBe(34_000n)
+
+    held.finishAll()
+    await h.core.idle()
+    expect(await h.core.complete(expectServe(await serveOne()), OK_BODY)).toMatchObject({ kind: 'served' })
+  })
+
+  it('a total cap binds across payers', async () => {
+    rebuild({ exposure: { total: 17_000n } })
+    heldSettlements()
+    const [usdc] = await h.offers()
+    await h.core.complete(
+      expectServe(await h.core.begin(h.withPayment(usdcPayment(usdc!), { route: optimisticRoute }))),
+      OK_BODY,
+    )
+    const other = usdcPayment(usdc!, { from: devnetAccount(2).address })
+    expect(refusalOf(await h.core.begin(h.withPayment(other, { route: optimisticRoute })))).toMatchObject({
+      reason: 'optimistic_exposure_limit_reached',
+      details: { scope: 'total' },
+    })
+  })
+
+  it('a failed background settlement leaves the payment unpaid and refuses the payer until it is collected', async () => {
+    h.facilitator.settleWith = async () => ({
+      status: 'failed',
+      reason: 'invalid_exact_evm_transaction_failed',
+      message: 'transfer amount exceeds balance',
+    })
+    const [usdc] = await h.offers()
+    const first = expectServe(
+      await h.core.begin(h.withPayment(usdcPayment(usdc!), { route: optimisticRoute })),
+    )
+    expect(await h.core.complete(first, OK_BODY)).toMatchObject({ kind: 'served' })
+    await h.core.idle()
+    expect(await h.states()).toEqual(['unpaid'])
+    expect(h.events.map((e) => e.type)).toContain('unpaid')
+    // Still owed: its exposure and spend stay counted.
+    expect((await h.exposure.usage(payer)).payerMicros).toBe(17_000n)
+
+    const next = refusalOf(await h.core.begin(h.withPayment(usdcPayment(usdc!), { route: optimisticRoute })))
+    expect(next).toMatchObject({ status: 402, reason: 'unpaid_optimistic_settlement' })
+    expect(h.facilitator.verifyCalls).toBe(1)
+    // Another payer is not affected.
+    const other = usdcPayment(usdc!, { from: devnetAccount(2).address })
+    h.facilitator.settleWith = async () => ({ status: 'settled', txHash: TX })
+    expect(await h.paidOnce(other, { route: optimisticRoute })).toMatchObject({ kind: 'served' })
+
+    // The reconciler collects it (here: the chain shows it paid after all); the payer is served again.
+    h.facilitator.resolveWith = async () => ({ status: 'settled', txHash: TX })
+    await reconcileOnce({
+      ledger: h.ledger,
+      facilitator: h.facilitator,
+      network,
+      logger: createLogger('silent'),
+      exposure: h.exposure,
+    })
+    expect((await h.rows()).filter((r) => r.payer === payer.toLowerCase()).map((r) => r.state)).toEqual([
+      'settled',
+    ])
+    expect((await h.exposure.usage(payer)).payerMicros).toBe(0n)
+    expect(await h.paidOnce(usdcPayment(usdc!), { route: optimisticRoute })).toMatchObject({ kind: 'served' })
+  })
+
+  it('a handler failure releases the payment and its exposure', async () => {
+    heldSettlements()
+    const [usdc] = await h.offers()
+    const handle = expectServe(
+      await h.core.begin(h.withPayment(usdcPayment(usdc!), { route: optimisticRoute })),
+    )
+    expect(await h.core.complete(handle, { ...OK_BODY, status: 404 })).toMatchObject({ kind: 'released' })
+    expect((await h.exposure.usage(payer)).payerMicros).toBe(0n)
+    expect(h.facilitator.settleCalls).toBe(0)
   })
 })

@@ -1,8 +1,9 @@
-import type { Address } from 'viem'
+import type { Address, Hash } from 'viem'
 import { ChainUnavailableError } from '../chain/errors'
 import { CANONICAL, type NetworkConfig } from '../config/networks'
 import type { Logger } from '../lib/logger'
 import { formatUsdMicros } from '../lib/money'
+import type { ExposureLimiter } from '../payments/exposure'
 import { IDEMPOTENCY_KEY, type IdempotencyStore, requestFingerprint } from '../payments/idempotency'
 import type { Ledger } from '../payments/ledger'
 import type { SpendDecision, SpendLimiter } from '../payments/spend-limits'
@@ -10,10 +11,10 @@ import type { TmaiQuoteBook } from '../pricing/tmai-offers'
 import type { PaymentAttempt } from '../x402/attempt'
 import type { Facilitator, SettleOutcome } from '../x402/facilitator'
 import { decodePayment, matchPayment } from '../x402/match'
-import { type Offer, paymentRequiredV1, paymentRequiredV2, type ResourceDescription } from '../x402/offers'
 import { Reason } from '../x402/reasons'
 import { Permit2Reason } from '../x402/schemes/exact-permit2/errors'
 import { settlementFor, settlementHeaders } from '../x402/settlement'
+import { createChallengeCache, resourceOf } from './challenges'
 import { LedgerOutbox } from './ledger-outbox'
 import { canonicalQuery } from './request-key'
 import { createRouteOffers } from './route-offers'
@@ -22,7 +23,6 @@ import type {
   Challenge,
   CompleteOutcome,
   HandlerResult,
-  Notice,
   PaidRequestInput,
   PricedRoute,
   Refusal,
@@ -55,6 +55,9 @@ export type PaidEvent =
   | { type: 'pending'; route: string; asset: string; settleMs: number }
   | { type: 'failed'; route: string; asset: string; reason: string; settleMs: number; challenged: boolean }
   | { type: 'ledger_write_deferred'; route: string }
+  /** Optimistic settlement: served before settling; `unpaid` when the background settlement then failed. */
+  | { type: 'served_optimistic'; route: string; asset: string }
+  | { type: 'unpaid'; route: string; asset: string; reason: string }
 
 export interface PaidCoreDeps {
   network: NetworkConfig
@@ -68,6 +71,8 @@ export interface PaidCoreDeps {
   idempotency: IdempotencyStore
   facilitator: Facilitator
   tmai?: TmaiQuoteBook
+  /** Caps on unsettled USD served by optimistic routes (required for a route with `settle: 'optimistic'`). */
+  exposure?: ExposureLimiter
   logger: Logger
   observe?: (event: PaidEvent) => void
 }
@@ -75,6 +80,10 @@ export interface PaidCoreDeps {
 /** How long a client should wait before retrying after we failed closed. */
 const RETRY_AFTER_UNAVAILABLE_SECONDS = 5
 const RETRY_AFTER_PENDING_SECONDS = 10
+/** Optimistic exposure frees up as settlements land (about a block): retry after this. */
+const RETRY_AFTER_EXPOSURE_SECONDS = 2
+/** How long an optimistic answer waits for its settlement transaction's hash (to put it in the header). */
+const OPTIMISTIC_HASH_WAIT_MS = 250
 
 /** The transaction hash could not be stored before broadcast, so nothing was broadcast. */
 class TxHashNotRecordedError extends Error {
@@ -114,42 +123,15 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
   const { ledger, limiter, idempotency, facilitator, logger } = deps
   const observe = deps.observe ?? (() => {})
   const outbox = new LedgerOutbox(logger)
+  /** Optimistic settlements still running in the background (`idle()` waits for them: shutdown, tests). */
+  const background = new Set<Promise<void>>()
   const offers = createRouteOffers(deps)
-
-  function resourceOf(route: PricedRoute, url: string): ResourceDescription {
-    return { url, description: route.description, mimeType: route.mimeType, outputSchema: route.outputSchema }
-  }
-
-  function challengeOf(
-    route: PricedRoute,
-    url: string,
-    current: readonly Offer[],
-    notice: Notice | undefined,
-    reason: string,
-  ): Challenge {
-    const resource = resourceOf(route, url)
-    const extensions = {
-      ...route.extensions,
-      ...(notice ? { [notice.key]: { info: notice.info } } : {}),
-    }
-    return {
-      offers: current,
-      v1: paymentRequiredV1([...current], resource, reason),
-      v2: paymentRequiredV2(
-        [...current],
-        resource,
-        reason === Reason.paymentRequired ? 'Payment required' : reason,
-        Object.keys(extensions).length > 0 ? extensions : undefined,
-      ),
-      notice,
-    }
-  }
+  const challenges = createChallengeCache()
 
   async function begin(input: PaidRequestInput): Promise<BeginOutcome> {
     const { route } = input
     const current = await offers.current(route, input.tokenPreference)
-    const challengeFor = (reason: string) =>
-      challengeOf(route, input.resourceUrl, current.offers, current.notice, reason)
+    const challengeFor = (reason: string) => challenges.challenge(route, input.resourceUrl, current, reason)
     if (!input.payment) {
       observe({ type: 'challenge', route: route.path })
       return {
@@ -257,6 +239,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
   ): Promise<BeginOutcome> {
     const route = input.route
     const asset = attempt.offer.asset.symbol
+    const optimistic = route.settle === 'optimistic'
     const refused = (outcome: Refusal): BeginOutcome => {
       observe({
         type: 'refused',
@@ -267,11 +250,21 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
       })
       return refusal(outcome)
     }
+    if (optimistic && (await ledger.hasUnpaid(attempt.payer))) {
+      return refused({
+        kind: 'payment',
+        reason: Reason.unpaidSettlement,
+        message:
+          'an answer served to this payer earlier was never paid (its settlement failed); payments are refused until it is collected. Nothing was charged.',
+        challenge: challengeFor(Reason.unpaidSettlement),
+      })
+    }
     const reservation = await ledger.reserve(attempt, {
       method: input.request.method,
       route: route.path,
       requestKey,
       transport: input.transport,
+      settleMode: optimistic ? 'optimistic' : 'before-response',
     })
     if (!reservation.ok) {
       const existing = reservation.existing
@@ -382,13 +375,33 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
           challenge: challengeFor(verified.reason),
         })
       }
-      if (!(await ledger.markVerified(id, verifyMs))) return refused(abandoned())
+      if (optimistic) {
+        if (!deps.exposure)
+          throw new Error(`${route.path} settles optimistically but no exposure caps are set`)
+        const exposure = await deps.exposure.reserve(attempt.payer, attempt.offer.usdMicros)
+        if (!exposure.ok) {
+          await notCharged(Reason.exposureLimitReached)
+          logger.info('optimistic exposure cap reached', { ...log, scope: exposure.scope })
+          return refused({
+            kind: 'unavailable',
+            reason: Reason.exposureLimitReached,
+            message: `unsettled optimistic payments ${exposure.scope === 'payer' ? 'of this payer' : 'in total'} are at their cap of $${formatUsdMicros(exposure.capMicros)}; retry shortly. Nothing was charged.`,
+            details: { scope: exposure.scope, capUsd: formatUsdMicros(exposure.capMicros) },
+            retryAfterSeconds: RETRY_AFTER_EXPOSURE_SECONDS,
+          })
+        }
+      }
+      if (!(await ledger.markVerified(id, verifyMs))) {
+        if (optimistic) await deps.exposure?.release(attempt.payer, attempt.offer.usdMicros)
+        return refused(abandoned())
+      }
       return serve(attempt, route, challengeFor, {
         mode: 'settle',
         id,
         holds,
         idempotencyKey: idempotent.key,
         verifyMs,
+        optimistic,
       })
     } catch (error) {
       // An infrastructure fault before anything was verified or broadcast: give the payment back, then report it.
@@ -401,7 +414,9 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
     attempt: PaymentAttempt,
     route: PricedRoute,
     challengeFor: (reason: string) => Challenge,
-    args: Pick<ServeState, 'mode' | 'holds' | 'txHash' | 'idempotencyKey' | 'verifyMs'> & { id: string },
+    args: Pick<ServeState, 'mode' | 'holds' | 'txHash' | 'idempotencyKey' | 'verifyMs' | 'optimistic'> & {
+      id: string
+    },
   ): BeginOutcome {
     const state: ServeState = { ...args, attempt, route, challengeFor, servedAt: performance.now() }
     const handle: ServeHandle = {
@@ -473,6 +488,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
 
     if (result.status >= 400) {
       await releasePayment(id, `handler_status_${result.status}`, state.holds, route.path)
+      if (state.optimistic) await releaseExposure(attempt)
       logger.info('handler failed; payment released', { ...log, status: result.status })
       observe({
         type: 'released',
@@ -486,21 +502,18 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
       return { kind: 'released', reason: `handler_status_${result.status}` }
     }
 
-    if (!(await ledger.markSettling(id, handlerMs))) {
+    if (!(await ledger.markSettling(id, handlerMs, state.optimistic ? Date.now() : undefined))) {
       // The reconciler released it meanwhile (the request outlived its bound): nothing was or will be charged.
+      if (state.optimistic) await releaseExposure(attempt)
       if (state.idempotencyKey)
         await idempotency.forget(state.idempotencyKey).catch(logDeferred('forget key'))
       return { kind: 'failed', refusal: abandoned() }
     }
+    if (state.optimistic) return serveOptimistically(handle, result, handlerMs)
     const settleStarted = performance.now()
     let outcome: SettleOutcome
     try {
-      outcome = await facilitator.settle(attempt, {
-        onTxHash: (hash) =>
-          ledger.recordTxHash(id, hash).catch((error: unknown) => {
-            throw new TxHashNotRecordedError((error as Error).message, { cause: error })
-          }),
-      })
+      outcome = await facilitator.settle(attempt, { onTxHash: recordingTxHash(id) })
     } catch (error) {
       outcome =
         error instanceof TxHashNotRecordedError
@@ -511,7 +524,8 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
 
     if (outcome.status === 'settled') {
       const txHash = outcome.txHash
-      const write = () => ledger.markSettled(id, txHash, { settleMs, deliveredAt: Date.now() })
+      const txCallIndex = outcome.callIndex ?? null
+      const write = () => ledger.markSettled(id, txHash, { settleMs, deliveredAt: Date.now(), txCallIndex })
       await write().catch((error: unknown) => defer(id, route.path, `settled ${txHash}`, write, error))
       logger.info('payment settled', { ...log, tx: txHash, verifyMs: state.verifyMs, handlerMs, settleMs })
       observe({
@@ -597,6 +611,124 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
     }
   }
 
+  /** The settle hook that stores each signed transaction's hash (and call index) before it is broadcast. */
+  function recordingTxHash(id: string, onRecorded?: (hash: Hash) => void) {
+    return (hash: Hash, callIndex?: number) =>
+      ledger.recordTxHash(id, hash, callIndex).then(
+        () => onRecorded?.(hash),
+        (error: unknown) => {
+          throw new TxHashNotRecordedError((error as Error).message, { cause: error })
+        },
+      )
+  }
+
+  function releaseExposure(attempt: PaymentAttempt): Promise<void> {
+    return (
+      deps.exposure?.release(attempt.payer, attempt.offer.usdMicros).catch(logDeferred('release exposure')) ??
+      Promise.resolve()
+    )
+  }
+
+  /**
+   * Optimistic settlement: the body leaves now (with the settlement transaction's hash once it is signed, which takes
+   * a few milliseconds), and the settlement finishes in the background. Settled gives the exposure back; a failure
+   * leaves the payment `unpaid`, which refuses the payer's optimistic payments until the reconciler collects it.
+   */
+  async function serveOptimistically(
+    handle: ServeHandle,
+    result: HandlerResult,
+    handlerMs: number,
+  ): Promise<CompleteOutcome> {
+    const { attempt, route } = handle.state
+    const id = handle.payment.id
+    const asset = handle.payment.asset
+    const log = { paymentId: id, route: route.path, payer: attempt.payer, x402Version: attempt.x402Version }
+    let signedHash: Hash | undefined
+    let signed!: () => void
+    const hashKnown = new Promise<void>((resolve) => {
+      signed = resolve
+    })
+    const settleStarted = performance.now()
+    const settling = facilitator
+      .settle(attempt, {
+        onTxHash: recordingTxHash(id, (hash) => {
+          signedHash = hash
+          signed()
+        }),
+      })
+      .catch(
+        (error: unknown): SettleOutcome =>
+          error instanceof TxHashNotRecordedError
+            ? { status: 'failed', reason: Reason.settlementUnavailable, message: error.message }
+            : { status: 'pending', message: (error as Error).message },
+      )
+      .then((outcome) => finishOptimistic(outcome, Math.round(performance.now() - settleStarted)))
+    const finish = settling.finally(() => background.delete(finish))
+    background.add(finish)
+
+    async function finishOptimistic(outcome: SettleOutcome, settleMs: number): Promise<void> {
+      try {
+        if (outcome.status === 'settled') {
+          const { txHash } = outcome
+          const txCallIndex = outcome.callIndex ?? null
+          const write = () => ledger.markSettled(id, txHash, { settleMs, txCallIndex })
+          await write().catch((error: unknown) => defer(id, route.path, `settled ${txHash}`, write, error))
+          await releaseExposure(attempt)
+          logger.info('optimistic payment settled', { ...log, tx: txHash, settleMs })
+          observe({
+            type: 'settled',
+            route: route.path,
+            asset,
+            amountAtomic: attempt.offer.amountAtomic,
+            usdMicros: attempt.offer.usdMicros,
+            handlerMs,
+            settleMs,
+          })
+        } else if (outcome.status === 'pending') {
+          // Still counted as exposure until the reconciler decides.
+          const write = () => ledger.markPending(id, outcome.message, outcome.txHash, { settleMs })
+          await write().catch((error: unknown) => defer(id, route.path, 'pending', write, error))
+          logger.warn('optimistic settlement pending', {
+            ...log,
+            tx: outcome.txHash,
+            reason: outcome.message,
+          })
+          observe({ type: 'pending', route: route.path, asset, settleMs })
+        } else {
+          const write = () => ledger.markUnpaid(id, outcome.reason, outcome.txHash, { settleMs })
+          await write().catch((error: unknown) => defer(id, route.path, 'unpaid', write, error))
+          logger.warn('optimistic settlement failed: served, not paid; payer refused until collected', {
+            ...log,
+            reason: outcome.reason,
+            tx: outcome.txHash,
+          })
+          observe({ type: 'unpaid', route: route.path, asset, reason: outcome.reason })
+        }
+      } catch (error) {
+        logger.error('optimistic settlement bookkeeping failed', { ...log, error: (error as Error).message })
+      }
+    }
+
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      hashKnown,
+      settling,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, OPTIMISTIC_HASH_WAIT_MS)
+      }),
+    ])
+    clearTimeout(timer)
+    const settlement = settlementFor(attempt, { success: true, transaction: signedHash ?? '' })
+    await remember(handle.state, result, settlement)
+    observe({ type: 'served_optimistic', route: route.path, asset })
+    return { kind: 'served', settlement, paymentId: id }
+  }
+
+  /** Resolves once every optimistic settlement running in the background has finished its bookkeeping. */
+  async function idle(): Promise<void> {
+    while (background.size > 0) await Promise.allSettled([...background])
+  }
+
   /** Stores a delivered paid answer under its idempotency key, for replays. */
   async function remember(
     state: ServeState,
@@ -621,7 +753,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
     return (error: unknown) => logger.warn(`${what} failed`, { error: (error as Error).message })
   }
 
-  return { begin, complete, outbox }
+  return { begin, complete, outbox, idle }
 }
 
 export type PaidRequestCore = ReturnType<typeof createPaidRequestCore>

@@ -63,6 +63,12 @@ export function paidEventsToMetrics(metrics: PaymentMetrics): (event: PaidEvent)
           seconds: seconds(event.settleMs),
         })
         return
+      case 'served_optimistic':
+        metrics.recordPaymentOutcome({ outcome: 'served', asset: event.asset })
+        return
+      case 'unpaid':
+        metrics.recordPaymentOutcome({ outcome: 'unpaid', asset: event.asset, reason: event.reason })
+        return
       case 'ledger_write_deferred':
         return
     }

@@ -17,6 +17,14 @@ export interface RouteOffersDeps {
 
 /** How often "TMAI left out" is logged while no valid rate exists (every 402 would otherwise log it). */
 const TMAI_WARNING_EVERY_MS = 60_000
+/** Distinct offer sets kept (routes × preferences × recent quotes); far above what one rate window produces. */
+const MAX_OFFER_SETS = 1_000
+
+/** The offers of one request and why one is missing; the same object for every request with the same terms. */
+export interface CurrentOffers {
+  readonly offers: readonly Offer[]
+  readonly notice?: Notice
+}
 
 /**
  * The offers of one request to a route: USDC, plus TMAI at a fresh quote unless the payer asked for USDC only; and the
@@ -24,6 +32,16 @@ const TMAI_WARNING_EVERY_MS = 60_000
  */
 export function createRouteOffers(deps: RouteOffersDeps) {
   let lastTmaiWarning = 0
+  // Built once per (route, preference, quote): callers (the challenge cache) may key on the object's identity.
+  const offerSets = new Map<string, CurrentOffers>()
+  const remembered = (key: string, build: () => CurrentOffers): CurrentOffers => {
+    const known = offerSets.get(key)
+    if (known) return known
+    if (offerSets.size >= MAX_OFFER_SETS) offerSets.clear()
+    const built = build()
+    offerSets.set(key, built)
+    return built
+  }
   const context = (usdPrice: string) => ({
     network: deps.network,
     payTo: deps.payTo,
@@ -34,11 +52,18 @@ export function createRouteOffers(deps: RouteOffersDeps) {
   async function current(
     route: { path: string; usdPrice: string },
     preference: 'usdc' | 'tmai' | undefined,
-  ): Promise<{ offers: Offer[]; notice?: Notice }> {
+  ): Promise<CurrentOffers> {
     const ctx = context(route.usdPrice)
-    if (!deps.tmai || preference === 'usdc') return { offers: buildOffers(ctx, { preference }) }
+    const base = `${route.path}|${route.usdPrice}|${preference}`
+    if (!deps.tmai || preference === 'usdc')
+      return remembered(base, () => ({ offers: buildOffers(ctx, { preference }) }))
     const quoted = await deps.tmai.quote(route.path, route.usdPrice, deps.maxTimeoutSeconds)
-    if (quoted.ok) return { offers: buildOffers(ctx, { tmai: quoted.quote, preference }) }
+    if (quoted.ok) {
+      const { amountAtomic, rateUsd, source } = quoted.quote
+      return remembered(`${base}|${source}|${rateUsd}|${amountAtomic}`, () => ({
+        offers: buildOffers(ctx, { tmai: quoted.quote, preference }),
+      }))
+    }
     if (Date.now() - lastTmaiWarning > TMAI_WARNING_EVERY_MS) {
       lastTmaiWarning = Date.now()
       deps.logger.warn('TMAI offer left out: no valid TMAI/USD price', {
@@ -46,13 +71,13 @@ export function createRouteOffers(deps: RouteOffersDeps) {
         detail: quoted.message,
       })
     }
-    return {
+    return remembered(`${base}|none|${quoted.reason}|${quoted.message}`, () => ({
       offers: buildOffers(ctx),
       notice: {
         key: 'tmai-offer',
         info: { available: false, reason: quoted.reason, message: quoted.message },
       },
-    }
+    }))
   }
 
   /** A TMAI amount we quoted for this route earlier is honoured until that quote's window closes. */

@@ -1,5 +1,5 @@
 import type { StoredResponse } from '../payments/idempotency'
-import type { Transport } from '../payments/ledger'
+import type { SettleMode, Transport } from '../payments/ledger'
 import type { SpendHold } from '../payments/spend-limits'
 import type { PaymentAttempt } from '../x402/attempt'
 import type { IncomingPayment } from '../x402/match'
@@ -19,6 +19,11 @@ export interface PricedRoute {
   outputSchema: Record<string, unknown>
   /** x402 v2 `extensions` every challenge carries (e.g. Bazaar discovery). */
   extensions?: Record<string, unknown>
+  /**
+   * When the paid body leaves: `before-response` (default) after the Transfer is on chain; `optimistic` right after
+   * verification, settling in the background within the exposure caps.
+   */
+  settle?: SettleMode
 }
 
 /** Whether the request's own parameters are valid (checked by the door; bad ones cost nothing). */
@@ -52,6 +57,20 @@ export interface Challenge {
   v1: PaymentRequiredV1
   v2: PaymentRequiredV2
   notice?: Notice
+  /**
+   * The same object for every challenge that differs from this one only in its resource URL (renderers may cache
+   * their output per template and splice the URL in).
+   */
+  template?: ChallengeTemplate
+}
+
+/** A challenge with its resource URL left as `urlSlot`. */
+export interface ChallengeTemplate {
+  readonly urlSlot: string
+  readonly offers: readonly Offer[]
+  readonly notice?: Notice
+  readonly v1: PaymentRequiredV1
+  readonly v2: PaymentRequiredV2
 }
 
 /**
@@ -110,6 +129,8 @@ export interface ServeState {
   idempotencyKey?: string
   verifyMs: number
   servedAt: number
+  /** Optimistic settlement: the exposure this payment holds until it is collected. */
+  optimistic?: boolean
 }
 
 export type BeginOutcome =
@@ -129,6 +150,11 @@ export interface HandlerResult {
 export type CompleteOutcome =
   /** Deliver the handler's body with this settlement. */
   | { kind: 'settled'; settlement: SettlementDelivery; paymentId: string }
+  /**
+   * Optimistic settlement: deliver the handler's body now; the settlement (its transaction, once signed, in
+   * `settlement`) completes in the background.
+   */
+  | { kind: 'served'; settlement: SettlementDelivery; paymentId: string }
   /** Not charged: deliver the handler's own (error) answer. */
   | { kind: 'released'; reason: string }
   /** Settled earlier, but this redeeming request's handler failed: deliver its answer; the payment stays redeemable. */

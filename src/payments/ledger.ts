@@ -4,6 +4,7 @@ import type { Db } from '../db/client'
 import {
   claimDelivery,
   getPayment,
+  hasUnpaidPayment,
   listUnresolvedPayments,
   recordTxHash,
   releaseAbandonedReservations,
@@ -19,11 +20,15 @@ import { payloadReaderFor } from '../x402/schemes/scheme'
 
 export type Transport = 'http' | 'mcp'
 
+/** When a paid body leaves: after the Transfer is on chain (default), or right after verification. */
+export type SettleMode = 'before-response' | 'optimistic'
+
 export interface PaidRequest {
   method: string
   route: string
   requestKey: string
   transport: Transport
+  settleMode?: SettleMode
 }
 
 /** What the ledger keeps of a payment so the reconciler can rebuild it without the original request. */
@@ -68,6 +73,7 @@ export class Ledger {
         scheme: attempt.offer.scheme,
         method: request.method,
         transport: request.transport,
+        settleMode: request.settleMode ?? 'before-response',
         route: request.route,
         requestKey: request.requestKey,
         amount: attempt.offer.amountAtomic.toString(),
@@ -102,12 +108,33 @@ export class Ledger {
     return this.transition(id, ['reserved', 'verified'], 'released', { failureReason: reason })
   }
 
-  markSettling(id: string, handlerMs: number) {
-    return this.transition(id, ['verified'], 'settling', { handlerMs })
+  /** `deliveredAt`: optimistic mode, where the body leaves as settlement starts. */
+  markSettling(id: string, handlerMs: number, deliveredAt?: number) {
+    return this.transition(id, ['verified'], 'settling', {
+      handlerMs,
+      ...(deliveredAt === undefined ? {} : { deliveredAt }),
+    })
   }
 
-  recordTxHash(id: string, hash: Hash): Promise<void> {
-    return retryWhileBusy('record tx hash', () => recordTxHash(this.db, id, hash, this.now()))
+  /** The settlement transaction (and the payment's call in it, when batched), stored before it is broadcast. */
+  recordTxHash(id: string, hash: Hash, callIndex?: number): Promise<void> {
+    return retryWhileBusy('record tx hash', () =>
+      recordTxHash(this.db, id, hash, callIndex ?? null, this.now()),
+    )
+  }
+
+  /** Whether `payer` owes us an optimistic payment whose settlement failed. */
+  hasUnpaid(payer: string): Promise<boolean> {
+    return hasUnpaidPayment(this.db, payer.toLowerCase())
+  }
+
+  /** Optimistic mode: the body was served, the settlement failed; the payer owes it until it is collected. */
+  markUnpaid(id: string, reason: string, txHash?: Hash, fields: { settleMs?: number } = {}) {
+    return this.transition(id, ['settling', 'pending'], 'unpaid', {
+      failureReason: reason,
+      ...(txHash ? { txHash } : {}),
+      ...fields,
+    })
   }
 
   /** Claims the single delivery of a settled payment whose response never left; false if already delivered. */
@@ -119,8 +146,12 @@ export class Ledger {
     return retryWhileBusy('unclaim delivery', () => unclaimDelivery(this.db, id))
   }
 
-  markSettled(id: string, txHash: Hash, fields: { settleMs?: number; deliveredAt?: number } = {}) {
-    return this.transition(id, ['settling', 'pending'], 'settled', {
+  markSettled(
+    id: string,
+    txHash: Hash,
+    fields: { settleMs?: number; deliveredAt?: number; txCallIndex?: number | null } = {},
+  ) {
+    return this.transition(id, ['settling', 'pending', 'unpaid'], 'settled', {
       txHash,
       settledAt: this.now(),
       failureReason: null,

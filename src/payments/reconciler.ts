@@ -8,6 +8,7 @@ import type { PaymentAttempt } from '../x402/attempt'
 import type { Facilitator } from '../x402/facilitator'
 import { schemePayloads } from '../x402/schemes'
 import { payloadReaderFor } from '../x402/schemes/scheme'
+import type { ExposureLimiter } from './exposure'
 import type { IdempotencyStore } from './idempotency'
 import type { Ledger, StoredPayload } from './ledger'
 import type { SpendLimiter } from './spend-limits'
@@ -29,6 +30,13 @@ export interface ReconcilerDeps {
   logger: Logger
   limiter?: SpendLimiter
   idempotency?: IdempotencyStore
+  /** Optimistic mode: the exposure a payment holds is given back once it is collected. */
+  exposure?: ExposureLimiter
+  /**
+   * Optimistic mode: settle `unpaid` payments again while their authorization is valid (the token's one-time nonce
+   * makes a second transfer impossible, so re-sending cannot charge twice). Off: only the chain is read.
+   */
+  collectUnpaid?: boolean
   /**
    * When this process started (ms): `settling` rows untouched since before it belong to a request a crash ended, so the
    * first run after start-up resolves them at once.
@@ -132,11 +140,24 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
   for (const row of rows) {
     try {
       const attempt = attemptFromRow(row, deps.network)
-      const outcome = await deps.facilitator.resolve(attempt, (row.txHash as Hash | null) ?? null)
+      const optimistic = row.settleMode === 'optimistic'
+      let outcome = await deps.facilitator.resolve(attempt, (row.txHash as Hash | null) ?? null)
+      if (outcome.status === 'unresolved' && row.state === 'unpaid' && deps.collectUnpaid) {
+        outcome = await collect(deps, row, attempt)
+      }
       if (outcome.status === 'settled') {
-        await deps.ledger.markSettled(row.id, outcome.txHash)
+        // A batch member keeps its call index; a transaction we did not send (a front-run) has none of ours.
+        const txCallIndex = outcome.txHash === row.txHash ? row.txCallIndex : null
+        if ((await deps.ledger.markSettled(row.id, outcome.txHash, { txCallIndex })) && optimistic) {
+          await deps.exposure?.release(row.payer, usdMicros(row.usdValue))
+        }
         summary.settled++
         deps.logger.info('reconciled payment: settled', { paymentId: row.id, tx: outcome.txHash })
+      } else if (outcome.status === 'failed' && optimistic) {
+        // Served but never paid: it stays owed (and its exposure counted); the payer is refused until collected.
+        if (row.state !== 'unpaid') await deps.ledger.markUnpaid(row.id, outcome.reason)
+        summary.failed++
+        deps.logger.warn('reconciled payment: unpaid', { paymentId: row.id, reason: outcome.reason })
       } else if (outcome.status === 'failed') {
         if (await deps.ledger.markFailed(row.id, outcome.reason)) {
           // Never charged after all: its amount no longer counts against the payer's limits, its key is free.
@@ -154,6 +175,24 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
     }
   }
   return summary
+}
+
+/** Settles an unpaid optimistic payment again (its hash recorded before broadcast, as always). */
+async function collect(
+  deps: ReconcilerDeps,
+  row: Payment,
+  attempt: PaymentAttempt,
+): Promise<{ status: 'settled'; txHash: Hash } | { status: 'unresolved' }> {
+  const settled = await deps.facilitator.settle(attempt, {
+    onTxHash: (hash, callIndex) => deps.ledger.recordTxHash(row.id, hash, callIndex),
+  })
+  if (settled.status === 'settled') return { status: 'settled', txHash: settled.txHash }
+  deps.logger.info('reconcile: unpaid payment not collected yet', {
+    paymentId: row.id,
+    status: settled.status,
+    reason: settled.status === 'failed' ? settled.reason : settled.message,
+  })
+  return { status: 'unresolved' }
 }
 
 /**

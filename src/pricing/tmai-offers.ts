@@ -33,6 +33,8 @@ export type QuoteResult = { ok: true; quote: TmaiQuote } | { ok: false; reason: 
  */
 export class TmaiQuoteBook {
   private readonly quotes = new Map<string, TmaiQuote>()
+  /** The last amount computed per route and price, with the reading it was computed from (bigint maths once per reading). */
+  private readonly priced = new Map<string, { rate: string; amountAtomic: bigint; usdMicros: UsdMicros }>()
 
   constructor(
     private readonly feed: TmaiRateFeed,
@@ -51,16 +53,11 @@ export class TmaiQuoteBook {
     const rate = await this.feed.current()
     if (!rate.ok) return rate
     const now = (this.options.now ?? Date.now)()
-    const amountAtomic = quoteTokenAmount({
-      usdPrice,
-      discount: this.options.discount,
-      tokenUsd: rate.usd,
-      decimals: this.options.tmai.decimals,
-    })
+    const { amountAtomic, usdMicros } = this.amountsAt(route, usdPrice, rate.usd)
     const quote: TmaiQuote = {
       route,
       amountAtomic,
-      usdMicros: discountedUsdMicros(usdPrice, this.options.discount),
+      usdMicros,
       discount: this.options.discount,
       rateUsd: rate.usd,
       source: rate.source,
@@ -68,6 +65,26 @@ export class TmaiQuoteBook {
       expiresAt: now + maxTimeoutSeconds * 1000,
     }
     return { ok: true, quote }
+  }
+
+  /** The exact amounts for a price at a rate, reused while the rate reading stays the same. */
+  private amountsAt(route: string, usdPrice: string, rateUsd: string) {
+    const key = `${route}|${usdPrice}`
+    const last = this.priced.get(key)
+    if (last?.rate === rateUsd) return last
+    const amounts = {
+      rate: rateUsd,
+      amountAtomic: quoteTokenAmount({
+        usdPrice,
+        discount: this.options.discount,
+        tokenUsd: rateUsd,
+        decimals: this.options.tmai.decimals,
+      }),
+      usdMicros: discountedUsdMicros(usdPrice, this.options.discount),
+    }
+    // One entry per route and price: bounded by the catalog, not by traffic.
+    this.priced.set(key, amounts)
+    return amounts
   }
 
   /** A still-valid quote we made for exactly this route and amount. */

@@ -5,7 +5,8 @@ import type { Reason } from './reasons'
 export type VerifyOutcome = { ok: true } | { ok: false; reason: Reason | string; message: string }
 
 export type SettleOutcome =
-  | { status: 'settled'; txHash: Hash }
+  /** `callIndex`: the payment's call inside a batched transaction (absent for a transaction of its own). */
+  | { status: 'settled'; txHash: Hash; callIndex?: number }
   | { status: 'failed'; reason: Reason | string; message: string; txHash?: Hash }
   /** Broadcast but not confirmed in time: the ledger keeps it `pending` for the reconciler. */
   | { status: 'pending'; txHash?: Hash; message: string }
@@ -16,8 +17,11 @@ export type ResolveOutcome =
   | { status: 'unresolved' }
 
 export interface SettleHooks {
-  /** Called with the tx hash before broadcast (self-facilitated) so it is stored before we wait. */
-  onTxHash(hash: Hash): Promise<void>
+  /**
+   * Called with the tx hash before broadcast (self-facilitated) so it is stored before we wait; again with the new hash
+   * when a stuck transaction is replaced. `callIndex`: the payment's call inside a batched transaction.
+   */
+  onTxHash(hash: Hash, callIndex?: number): Promise<void>
 }
 
 /**

@@ -36,6 +36,10 @@ export const Reason = {
   idempotencyKeyReused: 'idempotency_key_reused',
   /** The payment's request outlived the bounds the reconciler allows and was released (nothing charged). */
   paymentAbandoned: 'payment_abandoned',
+  /** Optimistic settlement: an answer served to this payer earlier was never paid; refused until it is collected. */
+  unpaidSettlement: 'unpaid_optimistic_settlement',
+  /** Optimistic settlement: the unsettled USD served (to this payer or in total) is at its cap; retry shortly. */
+  exposureLimitReached: 'optimistic_exposure_limit_reached',
 } as const
 
 export type Reason = (typeof Reason)[keyof typeof Reason]

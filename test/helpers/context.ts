@@ -62,7 +62,13 @@ export function sampleCandles(symbols = ['BTC', 'ETH', 'SOL'], days = 60, end = 
 /** The real app over a real SQLite file and the real devnet, with account 0 settling and receiving. */
 export async function createTestContext(options: TestContextOptions) {
   const dir = mkdtempSync(path.join(tmpdir(), 'x402-test-'))
-  const config = parseEnv({ DATABASE_PATH: path.join(dir, 'test.db'), LOG_LEVEL: 'info', ...options.env })
+  // Tests read every log line: no sampling of 402 challenges unless a test asks for it.
+  const config = parseEnv({
+    DATABASE_PATH: path.join(dir, 'test.db'),
+    LOG_LEVEL: 'info',
+    ACCESS_LOG_CHALLENGE_SAMPLE: '1',
+    ...options.env,
+  })
   const database = openSqliteDb(config.databasePath, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS })
   const lines = options.logLines ?? []
   const logger = createLogger('debug', (line) => lines.push(line))

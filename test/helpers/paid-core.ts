@@ -21,6 +21,7 @@ import type {
   PricedRoute,
   ServeHandle,
 } from '../../src/paid/types'
+import { type ExposureCaps, ExposureLimiter } from '../../src/payments/exposure'
 import { IdempotencyStore } from '../../src/payments/idempotency'
 import { Ledger } from '../../src/payments/ledger'
 import { type SpendCaps, SpendLimiter } from '../../src/payments/spend-limits'
@@ -95,7 +96,12 @@ export class FaultyLedger extends Ledger {
 export interface HarnessOptions {
   caps?: Partial<SpendCaps>
   verifyTimeoutMs?: number
+  /** Caps on unsettled optimistic USD (micros); no cap when absent. */
+  exposure?: Partial<ExposureCaps>
 }
+
+/** The same route, settled optimistically (served after verification). */
+export const optimisticRoute: PricedRoute = { ...route, settle: 'optimistic' }
 
 let nonceCounter = 0
 
@@ -113,6 +119,7 @@ export function createPaidHarness(options: HarnessOptions = {}) {
     ...options.caps,
   })
   const idempotency = new IdempotencyStore(database.db, { ttlMs: 3_600_000, maxRecords: 1000 })
+  const exposure = new ExposureLimiter(database.db, { perPayer: null, total: null, ...options.exposure })
   const core = createPaidRequestCore({
     network,
     payTo,
@@ -123,6 +130,7 @@ export function createPaidHarness(options: HarnessOptions = {}) {
     limiter,
     idempotency,
     facilitator,
+    exposure,
     tmai: new TmaiQuoteBook(
       { current: async () => ({ ok: true, usd: '0.0007', observedAt: Date.now(), source: 'fixed' }) },
       { tmai: network.tmai!, discount: '0.10' },
@@ -153,6 +161,7 @@ export function createPaidHarness(options: HarnessOptions = {}) {
     facilitator,
     limiter,
     idempotency,
+    exposure,
     events,
     close: () => database.close(),
     request,

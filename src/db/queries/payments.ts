@@ -62,8 +62,27 @@ export async function transitionPayment(
   return row
 }
 
-export async function recordTxHash(db: Db, id: string, txHash: string, at: number): Promise<void> {
-  await db.update(payments).set({ txHash, broadcastAt: at, updatedAt: at }).where(eq(payments.id, id))
+export async function recordTxHash(
+  db: Db,
+  id: string,
+  txHash: string,
+  callIndex: number | null,
+  at: number,
+): Promise<void> {
+  await db
+    .update(payments)
+    .set({ txHash, txCallIndex: callIndex, broadcastAt: at, updatedAt: at })
+    .where(eq(payments.id, id))
+}
+
+/** Whether the payer has an optimistic payment that was served and never paid (it is refused until collected). */
+export async function hasUnpaidPayment(db: Db, payer: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(eq(payments.payer, payer), eq(payments.state, 'unpaid')))
+    .limit(1)
+  return row !== undefined
 }
 
 export async function getPayment(db: Db, id: string): Promise<Payment | undefined> {
@@ -71,13 +90,22 @@ export async function getPayment(db: Db, id: string): Promise<Payment | undefine
   return row
 }
 
-/** Rows the reconciler must look at: `pending`, and `settling` rows older than `staleBefore` (a crash mid-settlement). */
-export async function listUnresolvedPayments(db: Db, staleBefore: number, limit = 100): Promise<Payment[]> {
+/**
+ * Rows the reconciler must look at: `pending`; `unpaid` (optimistic, served, not yet collected) while their
+ * authorization can still be used (`validBefore` after `nowSeconds`); and `settling` rows older than `staleBefore`
+ * (a crash mid-settlement).
+ */
+export async function listUnresolvedPayments(
+  db: Db,
+  staleBefore: number,
+  limit = 100,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<Payment[]> {
   return db
     .select()
     .from(payments)
     .where(
-      sql`${payments.state} = 'pending' OR (${payments.state} = 'settling' AND ${payments.updatedAt} < ${staleBefore})`,
+      sql`${payments.state} = 'pending' OR (${payments.state} = 'unpaid' AND ${payments.validBefore} > ${nowSeconds}) OR (${payments.state} = 'settling' AND ${payments.updatedAt} < ${staleBefore})`,
     )
     .orderBy(asc(payments.createdAt))
     .limit(limit)

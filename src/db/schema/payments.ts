@@ -5,6 +5,8 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
  *   reserved -> verified -> settling -> settled | failed
  *   reserved | verified -> released   (verification failed or the handler answered >= 400: no charge)
  *   settling -> pending               (broadcast, outcome unknown: resolved by the reconciler)
+ *   settling | pending -> unpaid      (optimistic mode: served, then the settlement failed; the payer is refused
+ *                                      until the reconciler collects it: unpaid -> settled)
  */
 export const PAYMENT_STATES = [
   'reserved',
@@ -14,6 +16,7 @@ export const PAYMENT_STATES = [
   'settled',
   'failed',
   'released',
+  'unpaid',
 ] as const
 export type PaymentState = (typeof PAYMENT_STATES)[number]
 
@@ -54,6 +57,12 @@ export const payments = sqliteTable(
     /** The signed payment, kept so the reconciler can resolve a pending settlement. */
     payload: text('payload').notNull(),
     txHash: text('tx_hash'),
+    /** The payment's call inside a batched (Multicall3) settlement transaction; null for a transaction of its own. */
+    txCallIndex: integer('tx_call_index'),
+    /** `before-response` (the body waits for the Transfer) or `optimistic` (served after verification). */
+    settleMode: text('settle_mode', { enum: ['before-response', 'optimistic'] })
+      .notNull()
+      .default('before-response'),
     failureReason: text('failure_reason'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),

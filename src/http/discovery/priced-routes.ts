@@ -2,6 +2,7 @@ import { declarePaymentIdentifierExtension, PAYMENT_IDENTIFIER } from '@x402/ext
 import type { Endpoint } from '../../catalog/types'
 import type { Config } from '../../config/env'
 import type { PricedRoute } from '../../paid/types'
+import type { SettleMode } from '../../payments/ledger'
 import { tierPriceUsd } from '../../pricing/tiers'
 import { httpDiscovery, mcpDiscovery } from './bazaar'
 import type { ExampleOutput, ExampleOutputs } from './examples'
@@ -19,7 +20,7 @@ export function usdPriceOf(
  * challenge carries (Bazaar in v2, the same in v1's `outputSchema`). Rebuilt only when the endpoint's example changes.
  */
 export function createPricedRoutes(deps: {
-  config: Pick<Config, 'tierPricesUsd'>
+  config: Pick<Config, 'tierPricesUsd' | 'optimisticRoutes'>
   examples: ExampleOutputs
 }) {
   const memo = new WeakMap<ExampleOutput, { http?: PricedRoute; mcp?: PricedRoute }>()
@@ -32,19 +33,29 @@ export function createPricedRoutes(deps: {
     return usdPrice
   }
 
+  /** Served after verification and settled in the background (SETTLE_OPTIMISTIC_ROUTES), or after settlement. */
+  function settleModeOf(endpoint: Endpoint): SettleMode {
+    const optimistic = deps.config.optimisticRoutes
+    return optimistic.includes('*') || optimistic.includes(endpoint.path) ? 'optimistic' : 'before-response'
+  }
+
   function build(endpoint: Endpoint, door: 'http' | 'mcp', output: ExampleOutput | undefined): PricedRoute {
     const usdPrice = priceOf(endpoint)
     const http = httpDiscovery(endpoint, output)
+    const settle = settleModeOf(endpoint)
     const route: PricedRoute = {
       path: endpoint.path,
       usdPrice,
       description: endpoint.description,
       mimeType: 'application/json',
       outputSchema: http.v1OutputSchema,
+      settle,
       extensions: {
         ...(door === 'http' ? http.extensions : mcpDiscovery(endpoint, output)),
         // Safe retries: a client that sends a payment id gets the same answer again without a second charge.
         [PAYMENT_IDENTIFIER]: declarePaymentIdentifierExtension(false),
+        // Which promise the paid answer carries: settled on chain before it left, or verified and settling.
+        'settlement-mode': { info: { mode: settle } },
       },
     }
     return route

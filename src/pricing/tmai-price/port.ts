@@ -69,17 +69,8 @@ export interface GuardRules {
   maxFutureMs?: number
 }
 
-/** Whether a reading may be used for quotes: fresh enough and inside the configured band. Never throws. */
-export function validateReading(reading: PriceReading, rules: GuardRules): ReadingValidation {
-  let usd: { numerator: bigint; denominator: bigint }
-  try {
-    usd = parseDecimal(reading.usd)
-  } catch {
-    return reject(
-      'unavailable',
-      `${reading.source} returned a price that is not a decimal: ${JSON.stringify(reading.usd)}`,
-    )
-  }
+/** Whether a reading is recent enough (and not from a clock ahead of ours); undefined when it is. */
+export function freshnessProblem(reading: PriceReading, rules: GuardRules): PriceRejection | undefined {
   if (!Number.isFinite(reading.observedAt))
     return reject('unavailable', `${reading.source} returned no observation time`)
   const ageMs = rules.now - reading.observedAt
@@ -95,6 +86,22 @@ export function validateReading(reading: PriceReading, rules: GuardRules): Readi
       `${reading.source} price is stamped ${seconds(-ageMs)} in the future; clocks disagree`,
     )
   }
+  return undefined
+}
+
+/** Whether a reading may be used for quotes: fresh enough and inside the configured band. Never throws. */
+export function validateReading(reading: PriceReading, rules: GuardRules): ReadingValidation {
+  let usd: { numerator: bigint; denominator: bigint }
+  try {
+    usd = parseDecimal(reading.usd)
+  } catch {
+    return reject(
+      'unavailable',
+      `${reading.source} returned a price that is not a decimal: ${JSON.stringify(reading.usd)}`,
+    )
+  }
+  const stale = freshnessProblem(reading, rules)
+  if (stale) return stale
   const min = parseDecimal(rules.minUsd)
   const max = parseDecimal(rules.maxUsd)
   if (usd.numerator === 0n || compare(usd, min) < 0 || compare(usd, max) > 0) {
@@ -182,8 +189,8 @@ export function createGuardedPriceFeed(
       })
       result = await inFlight
     }
-    // Re-check on every call: a cached reading can go stale before the cache expires.
-    if (result.ok) result = validateReading(result.reading, rules())
+    // Re-check its age on every call: a cached reading can go stale before the cache expires (its band cannot).
+    if (result.ok) result = freshnessProblem(result.reading, rules()) ?? result
     if (!result.ok && result.reason !== 'out_of_band' && lastGood) {
       const fallback = validateReading(lastGood, rules())
       if (fallback.ok)

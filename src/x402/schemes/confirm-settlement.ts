@@ -34,7 +34,10 @@ export async function confirmSettlement(args: ConfirmSettlementArgs): Promise<Se
 
   let receipt: TransactionReceipt
   try {
-    receipt = await args.client.waitForTransactionReceipt({ hash: sent.hash, timeout: args.receiptTimeoutMs })
+    // The relayer's own wait follows replacements and serves every transaction in flight from one poll.
+    receipt = sent.waitForReceipt
+      ? await sent.waitForReceipt(args.receiptTimeoutMs)
+      : await args.client.waitForTransactionReceipt({ hash: sent.hash, timeout: args.receiptTimeoutMs })
   } catch (error) {
     const message =
       error instanceof WaitForTransactionReceiptTimeoutError
@@ -42,20 +45,37 @@ export async function confirmSettlement(args: ConfirmSettlementArgs): Promise<Se
         : new ChainUnavailableError('receipt', { cause: error }).message
     return { status: 'pending', txHash: sent.hash, message }
   }
-  if (receipt.status === 'success' && args.paidUs(receipt)) return { status: 'settled', txHash: sent.hash }
+  // A replacement may be what was mined: the receipt names the transaction that really settled.
+  const txHash = receipt.transactionHash
+  if (receipt.status === 'success' && args.paidUs(receipt)) {
+    return {
+      status: 'settled',
+      txHash,
+      ...(sent.callIndex === undefined ? {} : { callIndex: sent.callIndex }),
+    }
+  }
   const resolved = await args.resolve()
   if (resolved.status === 'settled') return resolved
+  if (receipt.status === 'success' && sent.callIndex !== undefined) {
+    // The batch went through, this one call of it did not (allowFailure): it fails alone.
+    return {
+      status: 'failed',
+      reason: args.reasons.transactionFailed,
+      message: `call ${sent.callIndex} of the batched settlement reverted`,
+      txHash,
+    }
+  }
   return receipt.status === 'success'
     ? {
         status: 'failed',
         reason: args.reasons.transferEventMismatch,
         message: 'no matching Transfer event',
-        txHash: sent.hash,
+        txHash,
       }
     : {
         status: 'failed',
         reason: args.reasons.transactionFailed,
         message: 'settlement transaction reverted',
-        txHash: sent.hash,
+        txHash,
       }
 }

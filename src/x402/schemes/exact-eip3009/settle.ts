@@ -1,4 +1,4 @@
-import { type Hash, isAddressEqual, type PublicClient, parseEventLogs, type TransactionReceipt } from 'viem'
+import { type Hash, type PublicClient, parseEventLogs, type TransactionReceipt } from 'viem'
 import { eip3009Abi, erc20Abi } from '../../../chain/abis'
 import { ChainUnavailableError } from '../../../chain/errors'
 import type { Relayer } from '../../../chain/relayer'
@@ -22,16 +22,51 @@ export interface Eip3009SettleDeps {
   logLookbackBlocks?: bigint
 }
 
-/** True when the receipt carries the ERC-20 Transfer(from -> payTo, value) this payment promised. */
+/** What a receipt proves, indexed once per receipt: a batch's members all look into the same one. */
+interface ReceiptIndex {
+  /** `token|authorizer|nonce` of every AuthorizationUsed. */
+  used: Set<string>
+  /** `token|from|to|value` of every Transfer. */
+  transfers: Set<string>
+}
+const receiptIndexes = new WeakMap<TransactionReceipt, ReceiptIndex>()
+
+function indexOf(receipt: TransactionReceipt): ReceiptIndex {
+  let index = receiptIndexes.get(receipt)
+  if (!index) {
+    const key = (...parts: (string | bigint)[]) => parts.map((p) => String(p).toLowerCase()).join('|')
+    index = {
+      used: new Set(
+        parseEventLogs({ abi: eip3009Abi, eventName: 'AuthorizationUsed', logs: receipt.logs }).map((log) =>
+          key(log.address, log.args.authorizer, log.args.nonce),
+        ),
+      ),
+      transfers: new Set(
+        parseEventLogs({ abi: erc20Abi, eventName: 'Transfer', logs: receipt.logs }).map((log) =>
+          key(log.address, log.args.from, log.args.to, log.args.value),
+        ),
+      ),
+    }
+    receiptIndexes.set(receipt, index)
+  }
+  return index
+}
+
+/**
+ * True when the receipt shows this very authorization used (its `AuthorizationUsed(from, nonce)`) and carries the
+ * ERC-20 Transfer(from -> payTo, value) it promised. The nonce event matters in a batch: two authorizations of one
+ * payer for the same amount produce identical Transfers, and only one of them may have succeeded. The receipt's logs
+ * are decoded once, however many payments of a batch ask.
+ */
 export function hasMatchingTransfer(receipt: TransactionReceipt, attempt: PaymentAttempt): boolean {
   const auth = attempt.payload.authorization
-  const transfers = parseEventLogs({ abi: erc20Abi, eventName: 'Transfer', logs: receipt.logs })
-  return transfers.some(
-    (log) =>
-      isAddressEqual(log.address, attempt.offer.asset.address) &&
-      isAddressEqual(log.args.from, auth.from) &&
-      isAddressEqual(log.args.to, attempt.offer.payTo) &&
-      log.args.value === BigInt(auth.value),
+  const token = attempt.offer.asset.address.toLowerCase()
+  const index = indexOf(receipt)
+  return (
+    index.used.has(`${token}|${auth.from.toLowerCase()}|${auth.nonce.toLowerCase()}`) &&
+    index.transfers.has(
+      `${token}|${auth.from.toLowerCase()}|${attempt.offer.payTo.toLowerCase()}|${BigInt(auth.value)}`,
+    )
   )
 }
 

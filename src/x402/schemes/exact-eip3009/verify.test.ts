@@ -1,6 +1,8 @@
 import { BaseError } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { ChainUnavailableError } from '../../../chain/errors'
+import { fakeAggregateClient, type SubAnswer } from '../../../../test/helpers/fake-multicall'
+import { eip3009Abi, erc20Abi } from '../../../chain/abis'
+import { ChainUnavailableError, revertReason } from '../../../chain/errors'
 import { NETWORKS } from '../../../config/networks'
 import type { Eip3009PaymentAttempt } from '../../attempt'
 import { buildOffers } from '../../offers'
@@ -37,7 +39,7 @@ function attempt(
   } as Eip3009PaymentAttempt
 }
 
-/** A chain port whose answers each case sets; records the simulation it was asked for. */
+/** A chain port whose answers each case sets (one aggregate3 eth_call); records the simulation it was asked for. */
 function fakeClient(answers: {
   signature?: boolean | Error
   balance?: bigint
@@ -45,25 +47,42 @@ function fakeClient(answers: {
   simulation?: true | Error
   reads?: Error
 }) {
-  const simulations: unknown[] = []
-  const client: Eip3009VerifyDeps['client'] = {
-    verifyTypedData: (async () => {
-      if (answers.signature instanceof Error) throw answers.signature
-      return answers.signature ?? true
-    }) as never,
-    readContract: (async (args: { functionName: string }) => {
-      if (answers.reads) throw answers.reads
-      return args.functionName === 'balanceOf' ? (answers.balance ?? 1_000_000n) : (answers.used ?? false)
-    }) as never,
-    simulateContract: (async (args: unknown) => {
-      simulations.push(args)
-      if (answers.simulation instanceof Error) throw answers.simulation
-      return { result: undefined, request: {} }
-    }) as never,
-  }
+  const fake = fakeAggregateClient([erc20Abi, eip3009Abi], (call): SubAnswer => {
+    switch (call.functionName) {
+      case 'ecrecover':
+        if (answers.signature instanceof Error && !revertReason(answers.signature)) throw answers.signature
+        return { value: answers.signature === undefined || answers.signature === true ? payer : settler }
+      case 'isValidSignature':
+        // An EOA has no code: the call "succeeds" with nothing in it; a wallet contract may revert.
+        return answers.signature instanceof Error ? { revert: answers.signature.message } : { raw: '0x' }
+      case 'balanceOf':
+        if (answers.reads) throw answers.reads
+        return { value: answers.balance ?? 1_000_000n }
+      case 'authorizationState':
+        if (answers.reads) throw answers.reads
+        return { value: answers.used ?? false }
+      case 'transferWithAuthorization':
+        if (answers.simulation instanceof Error) {
+          const reason = revertReason(answers.simulation)
+          if (!reason) throw answers.simulation
+          return { revert: reason }
+        }
+        return { raw: '0x' }
+      default:
+        throw new Error(`unexpected call ${call.functionName}`)
+    }
+  })
+  const client: Eip3009VerifyDeps['client'] = { call: fake.call }
+  const simulations = () =>
+    fake.records.flatMap((r) =>
+      r.calls
+        .filter((c) => c.functionName === 'transferWithAuthorization')
+        .map((c) => ({ account: r.account, blockOverrides: r.blockOverrides, functionName: c.functionName })),
+    )
   return {
     deps: { client, settler, nowSeconds: () => NOW, clockSkewSeconds: 15 } as Eip3009VerifyDeps,
     simulations,
+    records: fake.records,
   }
 }
 
@@ -72,9 +91,11 @@ const outage = () => new Error('fetch failed: ECONNREFUSED')
 
 describe('verifyExactEip3009 against a fake chain port', () => {
   it('accepts a good payment, simulating the exact transfer at wall-clock time', async () => {
-    const { deps, simulations } = fakeClient({})
+    const { deps, simulations, records } = fakeClient({})
     expect(await verifyExactEip3009(deps, attempt())).toEqual({ ok: true })
-    expect(simulations[0]).toMatchObject({
+    // One round trip: signature, balance, nonce and the transfer in a single aggregate3 call.
+    expect(records).toHaveLength(1)
+    expect(simulations()[0]).toMatchObject({
       account: settler,
       functionName: 'transferWithAuthorization',
       blockOverrides: { time: BigInt(NOW) },

@@ -1,13 +1,22 @@
-import { type Address, isAddressEqual, type PublicClient } from 'viem'
+import {
+  type Address,
+  encodeFunctionData,
+  hashTypedData,
+  hexToBigInt,
+  isAddressEqual,
+  type PublicClient,
+} from 'viem'
 import { eip3009Abi, erc20Abi, transferWithAuthorizationTypes } from '../../../chain/abis'
-import { ChainUnavailableError, revertReason } from '../../../chain/errors'
+import { type AggregateResult, aggregateCalls, revertText } from '../../../chain/aggregate-calls'
+import { ChainUnavailableError } from '../../../chain/errors'
 import type { Eip3009PaymentAttempt as PaymentAttempt } from '../../attempt'
 import type { VerifyOutcome } from '../../facilitator'
 import { Reason } from '../../reasons'
-import { isErc6492Signature, MIN_VALIDITY_SECONDS } from '../evm'
+import { isErc6492Signature, MIN_VALIDITY_SECONDS, signatureCalls, signatureValid } from '../evm'
 
 export interface Eip3009VerifyDeps {
-  client: Pick<PublicClient, 'verifyTypedData' | 'readContract' | 'simulateContract'>
+  /** One `eth_call` (Multicall3 `aggregate3`) proves signature, balance, nonce and the transfer together. */
+  client: Pick<PublicClient, 'call'>
   /** The account that will broadcast the settlement (simulation runs as it). */
   settler: Address
   nowSeconds(): number
@@ -17,10 +26,11 @@ export interface Eip3009VerifyDeps {
 const invalid = (reason: Reason, message: string): VerifyOutcome => ({ ok: false, reason, message })
 
 /**
- * Verifies an EIP-3009 `exact` payment against the offer it was matched to: recipient, exact amount, time window,
- * signature (EOA and ERC-1271 smart wallets via viem's client `verifyTypedData`), balance, unused nonce, and a
- * simulation of the very call settlement will make. Returns a reason for the payer's mistakes; throws
- * ChainUnavailableError when the chain cannot be asked.
+ * Verifies an EIP-3009 `exact` payment against the offer it was matched to: recipient, exact amount and time window
+ * locally; then, in one round trip, the signature (EOA through ecrecover, ERC-1271 smart wallets through
+ * `isValidSignature`, as viem's `verifyTypedData` decides), balance, unused nonce, and a simulation of the very call
+ * settlement will make. Returns a reason for the payer's mistakes; throws ChainUnavailableError when the chain
+ * cannot be asked.
  */
 export async function verifyExactEip3009(
   deps: Eip3009VerifyDeps,
@@ -67,76 +77,73 @@ export async function verifyExactEip3009(
     validBefore,
     nonce: auth.nonce as `0x${string}`,
   }
-  let signatureValid: boolean
+  const token = offer.asset.address
+  const signature = payload.signature as `0x${string}`
+  const digest = hashTypedData({
+    domain: {
+      name: offer.asset.eip712.name,
+      version: offer.asset.eip712.version,
+      chainId: offer.network.chainId,
+      verifyingContract: token,
+    },
+    types: transferWithAuthorizationTypes,
+    primaryType: 'TransferWithAuthorization',
+    message,
+  })
+  // Everything the chain must confirm, in one eth_call: the signature (ecrecover or ERC-1271), the balance, the
+  // authorization state, and the very transfer settlement will make (run as Multicall3 runs it in a batch), at
+  // wall-clock time rather than the latest block's (an idle devnet mines only on transactions, so its clock lags).
+  let results: AggregateResult[]
   try {
-    signatureValid = await deps.client.verifyTypedData({
-      address: message.from,
-      domain: {
-        name: offer.asset.eip712.name,
-        version: offer.asset.eip712.version,
-        chainId: offer.network.chainId,
-        verifyingContract: offer.asset.address,
-      },
-      types: transferWithAuthorizationTypes,
-      primaryType: 'TransferWithAuthorization',
-      message,
-      signature: payload.signature as `0x${string}`,
+    results = await aggregateCalls(deps.client, {
+      account: deps.settler,
+      time: now,
+      calls: [
+        ...signatureCalls(message.from, digest, signature),
+        {
+          target: token,
+          callData: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [message.from] }),
+        },
+        {
+          target: token,
+          callData: encodeFunctionData({
+            abi: eip3009Abi,
+            functionName: 'authorizationState',
+            args: [message.from, message.nonce],
+          }),
+        },
+        {
+          target: token,
+          callData: encodeFunctionData({
+            abi: eip3009Abi,
+            functionName: 'transferWithAuthorization',
+            args: [message.from, message.to, value, validAfter, validBefore, message.nonce, signature],
+          }),
+        },
+      ],
     })
   } catch (error) {
-    if (revertReason(error)) signatureValid = false
-    else throw new ChainUnavailableError('signature verification', { cause: error })
+    throw new ChainUnavailableError('payment verification', { cause: error })
   }
-  if (!signatureValid)
+  const [recovered, erc1271, balanceResult, usedResult, simulation] = results
+  if (!signatureValid(message.from, [recovered!, erc1271!]))
     return invalid(Reason.invalidSignature, 'the signature does not match the authorization and payer')
-
-  const token = offer.asset.address
-  const [balance, used, simulation] = await Promise.all([
-    deps.client.readContract({
-      address: token,
-      abi: erc20Abi,
-      functionName: 'balanceOf',
-      args: [message.from],
-    }),
-    deps.client.readContract({
-      address: token,
-      abi: eip3009Abi,
-      functionName: 'authorizationState',
-      args: [message.from, message.nonce],
-    }),
-    deps.client
-      .simulateContract({
-        account: deps.settler,
-        // At wall-clock time, not the latest block's: settlement lands in a later block, and an idle chain (a devnet
-        // mines only on transactions) would otherwise refuse an authorization whose validAfter is past its last block.
-        blockOverrides: { time: now },
-        address: token,
-        abi: eip3009Abi,
-        functionName: 'transferWithAuthorization',
-        args: [
-          message.from,
-          message.to,
-          value,
-          validAfter,
-          validBefore,
-          message.nonce,
-          payload.signature as `0x${string}`,
-        ],
-      })
-      .then(
-        () => ({ ok: true as const }),
-        (error: unknown) => ({ ok: false as const, error }),
-      ),
-  ]).catch((error: unknown) => {
-    throw new ChainUnavailableError('payment verification reads', { cause: error })
-  })
+  if (!balanceResult?.success || !usedResult?.success) {
+    throw new ChainUnavailableError('payment verification reads', {
+      cause: new Error(`${token} did not answer balanceOf/authorizationState`),
+    })
+  }
+  const balance = hexToBigInt(balanceResult.returnData)
+  const used = hexToBigInt(usedResult.returnData) !== 0n
 
   if (used) return invalid(Reason.nonceAlreadyUsed, 'this authorization nonce was already used or canceled')
   if (balance < value)
     return invalid(Reason.insufficientBalance, `payer balance ${balance} is below ${value}`)
-  if (!simulation.ok) {
-    const reason = revertReason(simulation.error)
-    if (!reason) throw new ChainUnavailableError('transfer simulation', { cause: simulation.error })
-    return invalid(Reason.simulationFailed, `transfer simulation reverted: ${reason}`)
+  if (!simulation?.success) {
+    return invalid(
+      Reason.simulationFailed,
+      `transfer simulation reverted: ${revertText(simulation?.returnData ?? '0x')}`,
+    )
   }
   return { ok: true }
 }

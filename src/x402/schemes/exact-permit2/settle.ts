@@ -51,9 +51,18 @@ function isPromisedTransfer(
   )
 }
 
+/** A receipt's Transfer logs, decoded once however many payments of a batch look into it. */
+const transfersByReceipt = new WeakMap<TransactionReceipt, ReturnType<typeof decodeTransfers>>()
+const decodeTransfers = (receipt: TransactionReceipt) =>
+  parseEventLogs({ abi: erc20Abi, eventName: 'Transfer', logs: receipt.logs })
+
 /** True when the receipt carries the ERC-20 Transfer(owner -> payTo, amount) this permit promised. */
 export function hasMatchingTransfer(receipt: TransactionReceipt, attempt: Permit2Attempt): boolean {
-  const transfers = parseEventLogs({ abi: erc20Abi, eventName: 'Transfer', logs: receipt.logs })
+  let transfers = transfersByReceipt.get(receipt)
+  if (!transfers) {
+    transfers = decodeTransfers(receipt)
+    transfersByReceipt.set(receipt, transfers)
+  }
   return transfers.some((log) => isPromisedTransfer(log, attempt))
 }
 

@@ -1,6 +1,9 @@
 import { BaseError } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { ChainUnavailableError } from '../../../chain/errors'
+import { fakeAggregateClient, type SubAnswer } from '../../../../test/helpers/fake-multicall'
+import { erc20Abi } from '../../../chain/abis'
+import { ChainUnavailableError, revertReason } from '../../../chain/errors'
+import { permit2Abi, x402ExactPermit2ProxyCallAbi } from '../../../chain/permit2-abis'
 import { CANONICAL, NETWORKS } from '../../../config/networks'
 import { offerFromQuote } from '../../offers'
 import type { Permit2Authorization } from '../../schemas'
@@ -60,33 +63,52 @@ interface Answers {
   reads?: Error
 }
 
+/** One aggregate3 eth_call answered subcall by subcall, plus the proxy's code; records the simulations. */
 function fakeClient(answers: Answers) {
-  const simulations: unknown[] = []
   const { bit } = nonceBitPosition(NONCE)
+  const fake = fakeAggregateClient(
+    [erc20Abi, permit2Abi, x402ExactPermit2ProxyCallAbi],
+    (call): SubAnswer => {
+      switch (call.functionName) {
+        case 'ecrecover':
+          if (answers.signature instanceof Error && !revertReason(answers.signature)) throw answers.signature
+          return { value: answers.signature === false ? settler : payer }
+        case 'isValidSignature':
+          return { raw: '0x' }
+        case 'allowance':
+          if (answers.reads) throw answers.reads
+          return { value: answers.allowance ?? 2n ** 255n }
+        case 'balanceOf':
+          if (answers.reads) throw answers.reads
+          return { value: answers.balance ?? AMOUNT * 10n }
+        case 'nonceBitmap':
+          if (answers.reads) throw answers.reads
+          return { value: answers.nonceUsed ? bit : 0n }
+        case 'settle':
+          if (answers.simulation instanceof Error) return { revert: answers.simulation.message }
+          return { raw: '0x' }
+        default:
+          throw new Error(`unexpected call ${call.functionName}`)
+      }
+    },
+  )
   const client: Permit2VerifyDeps['client'] = {
-    verifyTypedData: (async () => {
-      if (answers.signature instanceof Error) throw answers.signature
-      return answers.signature ?? true
-    }) as never,
+    call: fake.call,
     getCode: (async () => {
       if (answers.reads) throw answers.reads
       return 'proxyCode' in answers ? answers.proxyCode : '0x6080'
     }) as never,
-    readContract: (async (args: { functionName: string }) => {
-      if (answers.reads) throw answers.reads
-      if (args.functionName === 'allowance') return answers.allowance ?? 2n ** 255n
-      if (args.functionName === 'balanceOf') return answers.balance ?? AMOUNT * 10n
-      return answers.nonceUsed ? bit : 0n
-    }) as never,
-    simulateContract: (async (args: unknown) => {
-      simulations.push(args)
-      if (answers.simulation instanceof Error) throw answers.simulation
-      return { result: undefined, request: {} }
-    }) as never,
   }
+  const simulations = () =>
+    fake.records.flatMap((r) =>
+      r.calls
+        .filter((c) => c.functionName === 'settle')
+        .map((c) => ({ address: c.target, functionName: c.functionName, blockOverrides: r.blockOverrides })),
+    )
   return {
     deps: { client, settler, nowSeconds: () => NOW, clockSkewSeconds: 15 } as Permit2VerifyDeps,
     simulations,
+    records: fake.records,
   }
 }
 
@@ -94,9 +116,10 @@ const revert = (reason: string) => new BaseError(`execution reverted: ${reason}`
 
 describe('verifyExactPermit2 against a fake chain port', () => {
   it('accepts a good permit, simulating the proxy settle call at wall-clock time', async () => {
-    const { deps, simulations } = fakeClient({})
+    const { deps, simulations, records } = fakeClient({})
     expect(await verifyExactPermit2(deps, attempt())).toEqual({ ok: true })
-    expect(simulations[0]).toMatchObject({
+    expect(records).toHaveLength(1)
+    expect(simulations()[0]).toMatchObject({
       address: CANONICAL.x402ExactPermit2Proxy,
       functionName: 'settle',
       blockOverrides: { time: BigInt(NOW) },

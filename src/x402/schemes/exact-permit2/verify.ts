@@ -1,6 +1,15 @@
-import { type Address, type Hex, isAddressEqual, type PublicClient } from 'viem'
+import {
+  type Address,
+  encodeFunctionData,
+  type Hex,
+  hashTypedData,
+  hexToBigInt,
+  isAddressEqual,
+  type PublicClient,
+} from 'viem'
 import { erc20Abi } from '../../../chain/abis'
-import { ChainUnavailableError, revertReason } from '../../../chain/errors'
+import { type AggregateResult, aggregateCalls, revertText } from '../../../chain/aggregate-calls'
+import { ChainUnavailableError } from '../../../chain/errors'
 import {
   permit2Abi,
   permitWitnessTransferFromTypes,
@@ -8,12 +17,13 @@ import {
 } from '../../../chain/permit2-abis'
 import { CANONICAL } from '../../../config/networks'
 import type { VerifyOutcome } from '../../facilitator'
-import { isErc6492Signature, MIN_VALIDITY_SECONDS } from '../evm'
-import { describeRevert, Permit2Reason } from './errors'
+import { isErc6492Signature, MIN_VALIDITY_SECONDS, signatureCalls, signatureValid } from '../evm'
+import { nameCustomErrors, Permit2Reason } from './errors'
 import { checksummed, nonceBitPosition, type Permit2Attempt, permit2Message, settleArgs } from './payload'
 
 export interface Permit2VerifyDeps {
-  client: Pick<PublicClient, 'verifyTypedData' | 'readContract' | 'simulateContract' | 'getCode'>
+  /** The proxy's code and one `eth_call` (Multicall3 `aggregate3`), in parallel: one round trip. */
+  client: Pick<PublicClient, 'call' | 'getCode'>
   /** The account that will broadcast the settlement (simulation runs as it). */
   settler: Address
   nowSeconds(): number
@@ -74,59 +84,66 @@ export async function verifyExactPermit2(
   }
 
   const owner = checksummed(auth.from)
-  let signatureValid: boolean
+  const token = offer.asset.address
+  const signature = payload.signature as Hex
+  const digest = hashTypedData({
+    domain: { name: 'Permit2', chainId: offer.network.chainId, verifyingContract: CANONICAL.permit2 },
+    types: permitWitnessTransferFromTypes,
+    primaryType: 'PermitWitnessTransferFrom',
+    message,
+  })
+  const { wordPos, bit } = nonceBitPosition(message.nonce)
+  // One round trip: the proxy's code beside one eth_call proving the signature (ecrecover or ERC-1271), allowance,
+  // balance, nonce and the very `settle` call settlement will make (run as Multicall3 runs it in a batch), at
+  // wall-clock time (an idle chain's clock lags).
+  let proxyCode: Hex | undefined
+  let results: AggregateResult[]
   try {
-    signatureValid = await deps.client.verifyTypedData({
-      address: owner,
-      domain: { name: 'Permit2', chainId: offer.network.chainId, verifyingContract: CANONICAL.permit2 },
-      types: permitWitnessTransferFromTypes,
-      primaryType: 'PermitWitnessTransferFrom',
-      message,
-      signature: payload.signature as Hex,
-    })
+    ;[proxyCode, results] = await Promise.all([
+      deps.client.getCode({ address: CANONICAL.x402ExactPermit2Proxy }),
+      aggregateCalls(deps.client, {
+        account: deps.settler,
+        time: now,
+        calls: [
+          ...signatureCalls(owner, digest, signature),
+          {
+            target: token,
+            callData: encodeFunctionData({
+              abi: erc20Abi,
+              functionName: 'allowance',
+              args: [owner, CANONICAL.permit2],
+            }),
+          },
+          {
+            target: token,
+            callData: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [owner] }),
+          },
+          {
+            target: CANONICAL.permit2,
+            callData: encodeFunctionData({
+              abi: permit2Abi,
+              functionName: 'nonceBitmap',
+              args: [owner, wordPos],
+            }),
+          },
+          {
+            target: CANONICAL.x402ExactPermit2Proxy,
+            callData: encodeFunctionData({
+              abi: x402ExactPermit2ProxyCallAbi,
+              functionName: 'settle',
+              args: settleArgs(payload),
+            }),
+          },
+        ],
+      }),
+    ])
   } catch (error) {
-    if (revertReason(error)) signatureValid = false
-    else throw new ChainUnavailableError('signature verification', { cause: error })
+    throw new ChainUnavailableError('payment verification', { cause: error })
   }
-  if (!signatureValid) {
+  const [recovered, erc1271, allowanceResult, balanceResult, bitmapResult, simulation] = results
+  if (!signatureValid(owner, [recovered!, erc1271!])) {
     return invalid(Permit2Reason.invalidSignature, 'the signature does not match the permit and payer')
   }
-
-  const token = offer.asset.address
-  const { wordPos, bit } = nonceBitPosition(message.nonce)
-  const [proxyCode, allowance, balance, bitmap, simulation] = await Promise.all([
-    deps.client.getCode({ address: CANONICAL.x402ExactPermit2Proxy }),
-    deps.client.readContract({
-      address: token,
-      abi: erc20Abi,
-      functionName: 'allowance',
-      args: [owner, CANONICAL.permit2],
-    }),
-    deps.client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [owner] }),
-    deps.client.readContract({
-      address: CANONICAL.permit2,
-      abi: permit2Abi,
-      functionName: 'nonceBitmap',
-      args: [owner, wordPos],
-    }),
-    deps.client
-      .simulateContract({
-        account: deps.settler,
-        // At wall-clock time, not the latest block's (see the EIP-3009 verifier): an idle chain's clock lags.
-        blockOverrides: { time: now },
-        address: CANONICAL.x402ExactPermit2Proxy,
-        abi: x402ExactPermit2ProxyCallAbi,
-        functionName: 'settle',
-        args: settleArgs(payload),
-      })
-      .then(
-        () => ({ ok: true as const }),
-        (error: unknown) => ({ ok: false as const, error }),
-      ),
-  ]).catch((error: unknown) => {
-    throw new ChainUnavailableError('payment verification reads', { cause: error })
-  })
-
   // Without code at the proxy a `settle` call "succeeds" and moves nothing.
   if (!proxyCode || proxyCode === '0x') {
     return invalid(
@@ -134,6 +151,14 @@ export async function verifyExactPermit2(
       `no x402 Permit2 proxy at ${CANONICAL.x402ExactPermit2Proxy}`,
     )
   }
+  if (!allowanceResult?.success || !balanceResult?.success || !bitmapResult?.success) {
+    throw new ChainUnavailableError('payment verification reads', {
+      cause: new Error('the token or Permit2 did not answer allowance/balanceOf/nonceBitmap'),
+    })
+  }
+  const allowance = hexToBigInt(allowanceResult.returnData)
+  const balance = hexToBigInt(balanceResult.returnData)
+  const bitmap = hexToBigInt(bitmapResult.returnData)
   if ((bitmap & bit) !== 0n) {
     return invalid(Permit2Reason.invalidNonce, 'this Permit2 nonce was already used or invalidated')
   }
@@ -149,9 +174,8 @@ export async function verifyExactPermit2(
       `payer balance ${balance} is below ${message.permitted.amount}`,
     )
   }
-  if (!simulation.ok) {
-    const reason = describeRevert(simulation.error)
-    if (!reason) throw new ChainUnavailableError('settlement simulation', { cause: simulation.error })
+  if (!simulation?.success) {
+    const reason = nameCustomErrors(revertText(simulation?.returnData ?? '0x', x402ExactPermit2ProxyCallAbi))
     return invalid(Permit2Reason.simulationFailed, `settlement simulation reverted: ${reason}`)
   }
   return { ok: true }
