@@ -124,7 +124,10 @@ export function createApp(services: Services, endpoints: readonly Endpoint[] = c
     else app.get(endpoint.path, paymentGate(endpoint, services), handler)
   }
 
-  app.route('/admin', createAdminRouter({ db: services.db, logger, pepper: config.adminKeyPepper }))
+  app.route(
+    '/admin',
+    createAdminRouter({ db: services.db, logger, pepper: config.adminKeyPepper, ...services.adminAccess }),
+  )
 
   app.notFound((c) =>
     c.json({ success: false, error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404),

@@ -8,7 +8,7 @@ import { ApiError } from '../http/errors'
 import type { Logger } from '../lib/logger'
 import { type AdminAuthResult, authenticateAdminKey } from './key-store'
 import { scopeAllows } from './keys'
-import type { RateLimiter } from './rate-limit'
+import type { RateLimitPort } from './rate-limit'
 
 export type AdminKeyContext = Extract<AdminAuthResult, { ok: true }>['key']
 export type AdminVariables = { adminKey: AdminKeyContext; clientIp: string }
@@ -19,8 +19,8 @@ export interface AdminAuthOptions {
   logger: Logger
   pepper?: string
   now: () => number
-  perIp: RateLimiter
-  perKey: RateLimiter
+  perIp: RateLimitPort
+  perKey: RateLimitPort
   getConnInfo?: GetConnInfo
 }
 
@@ -52,7 +52,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv
   return async function adminAuth(c, next) {
     const ip = clientAddress(c, options.getConnInfo)
     const request = { method: c.req.method, path: c.req.path }
-    const byIp = options.perIp.take(ip)
+    const byIp = await options.perIp.take(ip)
     if (!byIp.ok) {
       logger.warn('admin rate limit (address)', { ip, path: request.path })
       throw rateLimited(c, byIp.retryAfterSeconds)
@@ -82,7 +82,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv
         detail: { ...request, status },
         ip,
       })
-    const byKey = options.perKey.take(auth.key.id)
+    const byKey = await options.perKey.take(auth.key.id)
     if (!byKey.ok) {
       await used(429)
       logger.warn('admin rate limit (key)', { kid: auth.key.id, ip, path: request.path })

@@ -26,7 +26,7 @@ import {
   SettlementsQuery,
   SpendOverrideBody,
 } from './params'
-import { RateLimiter } from './rate-limit'
+import { RateLimiter, type RateLimitPort } from './rate-limit'
 import { RevenueAggregator } from './revenue'
 
 export interface AdminRouterDeps {
@@ -39,6 +39,8 @@ export interface AdminRouterDeps {
   rateLimit?: { perKeyPerMinute: number; perIpPerMinute: number }
   /** Socket address of the client (default: @hono/node-server's); Workers pass hono/cloudflare-workers'. */
   getConnInfo?: GetConnInfo
+  /** Where the rate-limit buckets live (default: this process's memory); Workers share them across isolates. */
+  createRateLimiter?: (scope: 'ip' | 'key', perMinute: number) => RateLimitPort
 }
 
 export const DEFAULT_ADMIN_RATE_LIMIT = { perKeyPerMinute: 120, perIpPerMinute: 120 }
@@ -67,6 +69,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
   const { db, logger } = deps
   const now = deps.now ?? Date.now
   const limits = deps.rateLimit ?? DEFAULT_ADMIN_RATE_LIMIT
+  const rateLimiter = deps.createRateLimiter ?? ((_scope, perMinute) => new RateLimiter(perMinute, now))
   const router = new Hono<AdminEnv>()
 
   router.use(
@@ -75,8 +78,8 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
       logger,
       pepper: deps.pepper,
       now,
-      perIp: new RateLimiter(limits.perIpPerMinute, now),
-      perKey: new RateLimiter(limits.perKeyPerMinute, now),
+      perIp: rateLimiter('ip', limits.perIpPerMinute),
+      perKey: rateLimiter('key', limits.perKeyPerMinute),
       getConnInfo: deps.getConnInfo,
     }),
   )

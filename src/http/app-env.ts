@@ -1,4 +1,6 @@
+import type { GetConnInfo } from 'hono/conninfo'
 import type { Address, PublicClient } from 'viem'
+import type { RateLimitPort } from '../admin/rate-limit'
 import type { Config } from '../config/env'
 import type { NetworkConfig } from '../config/networks'
 import type { Db } from '../db/client'
@@ -30,6 +32,14 @@ export interface Services {
   /** The paid-request flow every door (HTTP, MCP) goes through. */
   paid: PaidRequestCore
   logger: Logger
+  /** How /admin sees clients and where it counts their requests (absent: the socket address, process memory). */
+  adminAccess?: AdminAccess
+}
+
+/** Set by an entry whose clients and memory differ from one Node process (Workers: cf-connecting-ip, a DO). */
+export interface AdminAccess {
+  getConnInfo?: GetConnInfo
+  createRateLimiter?: (scope: 'ip' | 'key', perMinute: number) => RateLimitPort
 }
 
 /** Per-request values the glue sets for handlers and logs. */
