@@ -1,11 +1,12 @@
-import { type PublicClient, type TransactionReceipt, WaitForTransactionReceiptTimeoutError } from 'viem'
+import type { PublicClient, TransactionReceipt } from 'viem'
 import { ChainUnavailableError } from '../../chain/errors'
 import type { BroadcastResult } from '../../chain/relayer'
+import { waitForReceipt } from '../../chain/wait-for-receipt'
 import type { ResolveOutcome, SettleOutcome } from '../facilitator'
 
 export interface ConfirmSettlementArgs {
   sent: BroadcastResult
-  client: Pick<PublicClient, 'waitForTransactionReceipt'>
+  client: Pick<PublicClient, 'getTransactionReceipt'>
   receiptTimeoutMs: number
   /** Whether the receipt carries the Transfer this payment promised (right token, payer, payTo, amount). */
   paidUs(receipt: TransactionReceipt): boolean
@@ -32,16 +33,15 @@ export async function confirmSettlement(args: ConfirmSettlementArgs): Promise<Se
   }
   if (sent.status === 'unknown') return { status: 'pending', txHash: sent.hash, message: sent.error }
 
-  let receipt: TransactionReceipt
-  try {
-    receipt = await args.client.waitForTransactionReceipt({ hash: sent.hash, timeout: args.receiptTimeoutMs })
-  } catch (error) {
+  const waited = await waitForReceipt(args.client, sent.hash, { timeoutMs: args.receiptTimeoutMs })
+  if (waited.status === 'timeout') {
     const message =
-      error instanceof WaitForTransactionReceiptTimeoutError
+      waited.lastError === undefined
         ? 'no receipt within the settlement timeout'
-        : new ChainUnavailableError('receipt', { cause: error }).message
+        : new ChainUnavailableError('receipt', { cause: waited.lastError }).message
     return { status: 'pending', txHash: sent.hash, message }
   }
+  const receipt: TransactionReceipt = waited.receipt
   if (receipt.status === 'success' && args.paidUs(receipt)) return { status: 'settled', txHash: sent.hash }
   const resolved = await args.resolve()
   if (resolved.status === 'settled') return resolved
