@@ -3,12 +3,16 @@
  * private devnet prepared as `npm start` prepares it. Migrations applied with wrangler, data loaded with the CLI's
  * `ingest --d1`, payments made by the official x402 clients; the ledger checked in the D1 database itself.
  */
-import { mkdtempSync } from 'node:fs'
+import { cpSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { x402Facilitator } from '@x402/core/facilitator'
+import { toFacilitatorEvmSigner } from '@x402/evm'
 import { registerExactEvmScheme } from '@x402/evm/exact/client'
+import { registerExactEvmScheme as registerFacilitatorScheme } from '@x402/evm/exact/facilitator'
 import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch'
-import { createWalletClient, http } from 'viem'
+import { Hono } from 'hono'
+import { createWalletClient, http, publicActions } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeXPaymentResponse, wrapFetchWithPayment as wrapFetchV1 } from 'x402-fetch'
 import { erc20Abi } from '../../src/chain/abis'
@@ -16,9 +20,10 @@ import { NETWORKS } from '../../src/config/networks'
 import { listPayments } from '../../src/db/queries/payments'
 import { devnetAccount, devnetPrivateKey } from '../../src/devnet/accounts'
 import { CRONS } from '../../src/edge/schedule'
-import { sampleCandles } from '../helpers/context'
+import { listen, sampleCandles } from '../helpers/context'
 import { startTestDevnet, type TestDevnet } from '../helpers/devnet'
 import { signUsdcAuthorization, usdcRequirementV2, v2Header } from '../helpers/payments'
+import { binanceKlines, type ReplayServer, startReplayServer } from '../helpers/replay-server'
 import { cli, startTestWorker, type TestWorker, writeCsvDataset } from '../helpers/worker'
 
 const PRICE = 17_000n
@@ -30,15 +35,52 @@ const TMAI = NETWORKS.devnet.tmai!
 
 let devnet: TestDevnet
 let worker: TestWorker
+let binance: ReplayServer
+/** A second deployment in FACILITATOR_URL mode (no settlement key), in front of the official x402 facilitator. */
+let facilitated: TestWorker
+let facilitatorServer: Awaited<ReturnType<typeof listen>>
+const facilitatorCalls: string[] = []
+
+const DAY = 86_400_000
+/** The last three UTC days as Binance kline rows (its real array format): what the hourly refresh will find. */
+function recentKlines(base: number): [number, ...unknown[]][] {
+  const today = Math.floor(Date.now() / DAY) * DAY
+  return [2, 1, 0].map((ago, i) => {
+    const open = today - ago * DAY
+    const o = base + i
+    return [
+      open,
+      `${o}`,
+      `${o + 2}`,
+      `${o - 1}`,
+      `${o + 1}`,
+      '10.5',
+      open + DAY - 1,
+      `${(o + 1) * 10}`,
+      42,
+      '5',
+      '50',
+      '0',
+    ]
+  })
+}
 
 beforeAll(async () => {
   devnet = await startTestDevnet()
+  binance = await startReplayServer(
+    binanceKlines({
+      BTCUSDT: recentKlines(90_000),
+      ETHUSDT: recentKlines(4_000),
+      SOLUSDT: recentKlines(200),
+    }),
+  )
   const dataDir = mkdtempSync(path.join(tmpdir(), 'x402-worker-data-'))
   const dataset = writeCsvDataset(dataDir, sampleCandles(['BTC', 'ETH', 'SOL'], 60), [
     { symbol: 'BTC', name: 'Bitcoin', category: 'Layer 1' },
     { symbol: 'ETH', name: 'Ethereum', category: 'Layer 1' },
     { symbol: 'SOL', name: 'Solana', category: 'Layer 1' },
   ])
+  const loaded = mkdtempSync(path.join(tmpdir(), 'x402-worker-state-'))
   worker = await startTestWorker({
     vars: {
       NETWORK: 'devnet',
@@ -47,7 +89,8 @@ beforeAll(async () => {
       TMAI_PRICE_SOURCE: 'fixed',
       // Long enough for any receipt on an automining devnet, short enough for the pending case below.
       SETTLEMENT_TIMEOUT_MS: '3000',
-      MARKET_DATA_REFRESH_MINUTES: '0',
+      // The hourly cron refreshes from "Binance": a local replay of its wire format (the only internet we mock).
+      BINANCE_BASE_URL: binance.baseUrl,
     },
     secrets: { SETTLER_PRIVATE_KEY: devnetPrivateKey(0), ADMIN_KEY_PEPPER: 'worker-test-pepper' },
     prepare: async (persistTo) => {
@@ -63,12 +106,53 @@ beforeAll(async () => {
         '--persist-to',
         persistTo,
       ])
+      cpSync(persistTo, loaded, { recursive: true })
     },
+  })
+  facilitatorServer = await listen(officialFacilitator())
+  facilitated = await startTestWorker({
+    vars: {
+      NETWORK: 'devnet',
+      RPC_URL: devnet.rpcUrl,
+      PAY_TO: payTo,
+      FACILITATOR_URL: facilitatorServer.url,
+      MARKET_DATA_REFRESH_MINUTES: '0',
+    },
+    secrets: {},
+    copyStateFrom: loaded,
   })
 }, 180_000)
 
+/** @x402/core's facilitator with @x402/evm's exact scheme, settling from devnet account 9, over HTTP. */
+function officialFacilitator() {
+  const gas = createWalletClient({
+    account: devnetAccount(9),
+    chain: devnet.chain,
+    transport: http(devnet.rpcUrl),
+  })
+  const facilitator = new x402Facilitator()
+  registerFacilitatorScheme(facilitator, {
+    signer: toFacilitatorEvmSigner(
+      Object.assign(gas.extend(publicActions), { address: gas.account.address }) as never,
+    ),
+    networks: 'eip155:8453',
+  })
+  const app = new Hono()
+  for (const step of ['verify', 'settle'] as const) {
+    app.post(`/${step}`, async (c) => {
+      facilitatorCalls.push(step)
+      const body = await c.req.json()
+      return c.json(await facilitator[step](body.paymentPayload, body.paymentRequirements))
+    })
+  }
+  return app
+}
+
 afterAll(async () => {
+  await facilitated?.stop()
+  await facilitatorServer?.close()
   await worker?.stop()
+  await binance?.close()
   await devnet?.stop()
 })
 
@@ -299,6 +383,51 @@ describe('the reconciler runs from the scheduled handler', () => {
     }
     expect(state).toBe('settled')
     expect(await devnet.usdcBalance(payer.address)).toBe(before - PRICE)
+  })
+})
+
+describe('market data on the edge', () => {
+  it('the hourly cron refreshes from the exchange adapter, and the next answer already uses the new data', async () => {
+    const price = async () =>
+      ((await (await fetch(`${worker.url}/v1/price?symbol=ETH`)).json()) as { data: { DATE: string }[] })
+        .data[0]
+    expect((await price())?.DATE).toBe('2026-03-18')
+    const run = await worker.scheduled(CRONS.hourly)
+    expect(run.status).toBe(200)
+    // The adapter stores closed bars only: today's bar is still open.
+    const lastClosed = new Date(Date.now() - DAY).toISOString().slice(0, 10)
+    // The refresh runs in waitUntil and the cache sees a new data version within 2 s: poll, never sleep blindly.
+    let date: string | undefined
+    for (let i = 0; i < 100 && date !== lastClosed; i++) {
+      date = (await price())?.DATE
+      if (date !== lastClosed) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(date).toBe(lastClosed)
+    expect(
+      binance.requests.some((r) => r.query.get('symbol') === 'ETHUSDT' && r.query.get('interval') === '1d'),
+    ).toBe(true)
+  })
+})
+
+describe('FACILITATOR_URL on Workers', () => {
+  it('a deployment without a settlement key verifies and settles through the remote facilitator; D1 records it', async () => {
+    const payer = devnetAccount(6)
+    const before = [await devnet.usdcBalance(payer.address), await devnet.usdcBalance(payTo)] as const
+    const client = new x402Client()
+    registerExactEvmScheme(client, { signer: payer })
+    const res = await wrapFetchWithPayment(fetch, client)(`${facilitated.url}${PATH}`)
+    expect(res.status).toBe(200)
+    const tx = decodePaymentResponseHeader(res.headers.get('payment-response')!).transaction
+    expect(facilitatorCalls).toEqual(['verify', 'settle'])
+    expect(await devnet.usdcBalance(payer.address)).toBe(before[0] - PRICE)
+    expect(await devnet.usdcBalance(payTo)).toBe(before[1] + PRICE)
+    const d1 = facilitated.d1()
+    try {
+      const rows = await listPayments(d1.db, { payer: payer.address })
+      expect(rows).toMatchObject([{ state: 'settled', txHash: tx }])
+    } finally {
+      d1.close()
+    }
   })
 })
 

@@ -3,7 +3,7 @@
  * in its own process group (stopped by group id, so no `workerd` outlives the test), with its state in a temp dir.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
@@ -64,6 +64,8 @@ export interface TestWorkerOptions {
   secrets: Record<string, string>
   /** Runs after the migrations and before the worker starts (e.g. loading data), with the state directory. */
   prepare?: (persistTo: string) => Promise<void>
+  /** Start from a copy of this (stopped) state directory instead of migrating a new one. */
+  copyStateFrom?: string
 }
 
 export interface TestWorker {
@@ -80,7 +82,8 @@ export interface TestWorker {
 
 export async function startTestWorker(options: TestWorkerOptions): Promise<TestWorker> {
   const persistTo = mkdtempSync(path.join(tmpdir(), 'x402-worker-'))
-  await wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo])
+  if (options.copyStateFrom) cpSync(options.copyStateFrom, persistTo, { recursive: true })
+  else await wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo])
   await options.prepare?.(persistTo)
   const secretsFile = path.join(persistTo, 'secrets.env')
   writeFileSync(
