@@ -8,7 +8,7 @@ import { DEFAULT_UNIVERSE } from '../market-data/default-universe'
 import { ingestCandles, ingestCoinGeckoMarkets } from '../market-data/ingestion'
 import { type BarCounts, MarketStore } from '../market-data/store'
 import { admitRealData } from '../market-data/synthetic-guard'
-import { ingestCsvIntoD1 } from './d1-ingest'
+import { ingestCsvIntoD1 } from './d1'
 import { progressBar } from './progress'
 
 export const ingestHelp = `Usage: x402-analytics ingest [--source binance|coinbase|coingecko|csv] [options]

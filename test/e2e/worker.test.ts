@@ -40,6 +40,9 @@ let binance: ReplayServer
 let facilitated: TestWorker
 let facilitatorServer: Awaited<ReturnType<typeof listen>>
 const facilitatorCalls: string[] = []
+const PEPPER = 'worker-test-pepper'
+/** A read key created into D1 with `keys create --d1` before the worker started. */
+let adminKey: string
 
 const DAY = 86_400_000
 /** The last three UTC days as Binance kline rows (its real array format): what the hourly refresh will find. */
@@ -92,7 +95,7 @@ beforeAll(async () => {
       // The hourly cron refreshes from "Binance": a local replay of its wire format (the only internet we mock).
       BINANCE_BASE_URL: binance.baseUrl,
     },
-    secrets: { SETTLER_PRIVATE_KEY: devnetPrivateKey(0), ADMIN_KEY_PEPPER: 'worker-test-pepper' },
+    secrets: { SETTLER_PRIVATE_KEY: devnetPrivateKey(0), ADMIN_KEY_PEPPER: PEPPER },
     prepare: async (persistTo) => {
       await cli([
         'ingest',
@@ -106,6 +109,11 @@ beforeAll(async () => {
         '--persist-to',
         persistTo,
       ])
+      const created = await cli(
+        ['keys', 'create', '--name', 'ops', '--d1', 'DB', '--local', '--persist-to', persistTo],
+        { ADMIN_KEY_PEPPER: PEPPER },
+      )
+      adminKey = /x4a_[a-z2-7]{10}_[A-Za-z0-9_-]{43}/.exec(created)![0]
       cpSync(persistTo, loaded, { recursive: true })
     },
   })
@@ -409,6 +417,42 @@ describe('market data on the edge', () => {
   })
 })
 
+describe('the operator API on the Worker', () => {
+  const admin = (route: string, key = adminKey, ip = '198.51.100.7') =>
+    fetch(`${worker.url}/admin${route}`, {
+      headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': ip },
+    })
+
+  it('a key made with `keys create --d1` (hashed with the Worker secret pepper) reads the D1 ledger', async () => {
+    const res = await admin('/payments?state=settled&limit=200')
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { data: { state: string }[] }
+    expect(body.data.length).toBeGreaterThanOrEqual(24)
+    expect(body.data.every((row) => row.state === 'settled')).toBe(true)
+    expect((await admin('/payments', `${adminKey.slice(0, -1)}x`)).status).toBe(401)
+  })
+
+  it('the per-address rate limit is counted in the SharedState object: a burst past 120 gets 429', async () => {
+    const ip = '203.0.113.9'
+    const started = performance.now()
+    let served = 0
+    let limited: Response | undefined
+    for (let batch = 0; batch < 20 && !limited; batch++) {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => admin('/audit?limit=1', adminKey, ip)),
+      )
+      served += answers.filter((r) => r.status === 200).length
+      limited = answers.find((r) => r.status === 429)
+    }
+    const seconds = (performance.now() - started) / 1000
+    expect(limited?.status).toBe(429)
+    expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    // 120 at once, plus what the bucket refilled meanwhile (120 a minute), and no more.
+    expect(served).toBeGreaterThanOrEqual(120)
+    expect(served).toBeLessThanOrEqual(120 + Math.ceil(seconds * 2) + 1)
+  })
+})
+
 describe('FACILITATOR_URL on Workers', () => {
   it('a deployment without a settlement key verifies and settles through the remote facilitator; D1 records it', async () => {
     const payer = devnetAccount(6)
@@ -436,6 +480,7 @@ describe('secrets stay secret', () => {
     const output = worker.output()
     expect(output).toContain('payment settled')
     expect(output).not.toContain(devnetPrivateKey(0).slice(2))
-    expect(output).not.toContain('worker-test-pepper')
+    expect(output).not.toContain(PEPPER)
+    expect(output).not.toContain(adminKey)
   })
 })

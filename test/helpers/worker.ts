@@ -17,12 +17,16 @@ const WRANGLER = path.join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
 
 /** Runs a Node CLI to completion; rejects with its output when it fails. */
-export function run(args: string[], options: { timeoutMs?: number } = {}): Promise<string> {
+export function run(
+  args: string[],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      env: { ...process.env, ...options.env },
     })
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
@@ -38,7 +42,8 @@ export function run(args: string[], options: { timeoutMs?: number } = {}): Promi
 
 export const wrangler = (args: string[]) => run([WRANGLER, ...args])
 /** The project's CLI (`x402-analytics …`) as a user runs it. */
-export const cli = (args: string[]) => run([TSX, 'src/cli/main.ts', ...args])
+export const cli = (args: string[], env?: Record<string, string>) =>
+  run([TSX, 'src/cli/main.ts', ...args], { env })
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
   try {
