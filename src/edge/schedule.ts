@@ -18,7 +18,8 @@ export interface ScheduledRun {
 
 /** What one cron event does; unknown crons (a stale wrangler.toml) run the reconciler, which is always safe. */
 export async function runScheduled(runtime: WorkerRuntime, cron: string): Promise<ScheduledRun> {
-  const { services, config, logger } = { ...runtime, logger: runtime.services.logger }
+  const { services, config } = runtime
+  const logger = services.logger
   if (cron === CRONS.hourly) {
     if (config.marketData.refreshMinutes > 0) {
       await refreshMarketData({

@@ -36,7 +36,7 @@ export function createWorkerRuntime(env: WorkerBindings): WorkerRuntime {
     logger,
     createRelayer: (wallet) =>
       durableRelayer(() => stubOf<RelayerEndpoint>(env.SETTLEMENT_RELAYER, wallet.account.address)),
-    quoteStore: sharedQuoteStore(shared),
+    quoteStore: sharedQuoteStore(shared, logger),
     adminAccess: {
       getConnInfo,
       createRateLimiter: (scope, perMinute) => sharedRateLimiter(shared, scope, perMinute),

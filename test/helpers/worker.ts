@@ -26,7 +26,8 @@ export function run(
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-      env: { ...process.env, ...options.env },
+      // No telemetry from tests (and no network to send it to).
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', ...options.env },
     })
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
@@ -120,7 +121,12 @@ export async function startTestWorker(options: TestWorkerOptions): Promise<TestW
       '--show-interactive-dev-session=false',
       ...Object.entries(options.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    },
   )
   let output = ''
   child.stdout?.on('data', (chunk) => (output += chunk))
