@@ -6,7 +6,8 @@ export type WaitForReceiptResult =
   | { status: 'timeout'; lastError?: unknown }
 
 /**
- * Polls for a transaction's receipt every `intervalMs` until it exists or `timeoutMs` has passed. Used instead of
+ * Polls for a transaction's receipt until it exists or `timeoutMs` has passed: soon after the broadcast first (a node
+ * may answer the hash a moment before the block holding it is sealed), then every `intervalMs`. Used instead of
  * viem's `waitForTransactionReceipt`, which shares one block-number poller among a client's concurrent waiters: a
  * waiter that joins after its transaction's block was already seen is woken only by the next block, and on a chain
  * that mines only on demand (the devnet) that block may never come — concurrent settlements then time out although
@@ -20,7 +21,7 @@ export async function waitForReceipt(
   const deadline = Date.now() + options.timeoutMs
   const interval = options.intervalMs ?? 250
   let lastError: unknown
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     try {
       return { status: 'mined', receipt: await client.getTransactionReceipt({ hash }) }
     } catch (error) {
@@ -28,6 +29,6 @@ export async function waitForReceipt(
     }
     const left = deadline - Date.now()
     if (left <= 0) return { status: 'timeout', lastError }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)))
+    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, 10 * 2 ** attempt, left)))
   }
 }
