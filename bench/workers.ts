@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { listPayments } from '../src/db/queries/payments'
@@ -88,9 +88,11 @@ export async function benchWorkers(options: {
 
     // An ingest (here: one bar re-upserted) bumps the data version in D1: the next heavy answer recomputes from a
     // universe re-read from D1.
-    const oneBar = path.join(mkdtempSync(path.join(tmpdir(), 'x402-bench-')), 'one-bar.csv')
+    const scratch = mkdtempSync(path.join(tmpdir(), 'x402-bench-'))
+    const oneBar = path.join(scratch, 'one-bar.csv')
     writeFileSync(oneBar, `${readFileSync(dataset.candles, 'utf8').split('\n').slice(0, 2).join('\n')}\n`)
     await cli(['ingest', '--csv', oneBar, '--d1', 'DB', '--local', '--persist-to', worker.persistTo])
+    rmSync(scratch, { recursive: true, force: true })
     await new Promise((r) => setTimeout(r, 2_500))
     const tier3 = usdcRequirementV2({ amount: '68000' })
     const heavy = async (payer: number) =>

@@ -3,7 +3,7 @@
  * private devnet prepared as `npm start` prepares it. Migrations applied with wrangler, data loaded with the CLI's
  * `ingest --d1`, payments made by the official x402 clients; the ledger checked in the D1 database itself.
  */
-import { cpSync, mkdtempSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { x402Facilitator } from '@x402/core/facilitator'
@@ -40,6 +40,8 @@ let binance: ReplayServer
 let facilitated: TestWorker
 let facilitatorServer: Awaited<ReturnType<typeof listen>>
 const facilitatorCalls: string[] = []
+/** Temporary directories of this file (the workers remove their own state directories). */
+const scratch: string[] = []
 const PEPPER = 'worker-test-pepper'
 /** A read key created into D1 with `keys create --d1` before the worker started. */
 let adminKey: string
@@ -78,12 +80,14 @@ beforeAll(async () => {
     }),
   )
   const dataDir = mkdtempSync(path.join(tmpdir(), 'x402-worker-data-'))
+  scratch.push(dataDir)
   const dataset = writeCsvDataset(dataDir, sampleCandles(['BTC', 'ETH', 'SOL'], 60), [
     { symbol: 'BTC', name: 'Bitcoin', category: 'Layer 1' },
     { symbol: 'ETH', name: 'Ethereum', category: 'Layer 1' },
     { symbol: 'SOL', name: 'Solana', category: 'Layer 1' },
   ])
   const loaded = mkdtempSync(path.join(tmpdir(), 'x402-worker-state-'))
+  scratch.push(loaded)
   worker = await startTestWorker({
     vars: {
       NETWORK: 'devnet',
@@ -162,6 +166,7 @@ afterAll(async () => {
   await worker?.stop()
   await binance?.close()
   await devnet?.stop()
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true })
 })
 
 /** The D1 ledger rows (read straight from the local D1 database). */
