@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { benchEndpoints } from './endpoints'
 import { benchPayments } from './payments'
+import { benchWorkers } from './workers'
 
 const { values } = parseArgs({
   options: {
@@ -15,7 +16,7 @@ const { values } = parseArgs({
 })
 if (values.help) {
   console.log(
-    `Usage: npm run bench [-- --only payments|endpoints] [--samples 20] [--challenge-seconds 5] [--concurrency 16] [--paid-calls 200]`,
+    `Usage: npm run bench [-- --only payments|endpoints|workers] [--samples 20] [--challenge-seconds 5] [--concurrency 16] [--paid-calls 200]`,
   )
   process.exit(0)
 }
@@ -33,4 +34,11 @@ if (!values.only || values.only === 'payments') {
 }
 if (!values.only || values.only === 'endpoints') {
   await benchEndpoints({ samples: Number(values.samples) })
+}
+if (!values.only || values.only === 'workers') {
+  await benchWorkers({
+    challengeSeconds: Number(values['challenge-seconds']),
+    concurrency: Number(values.concurrency),
+    paidCalls: Math.min(100, Number(values['paid-calls'])),
+  })
 }

@@ -3,7 +3,7 @@
  * import scanner:
  *   1. no import cycles;
  *   2. lower layers (the paid-request core, x402, payments, pricing, chain, analytics, market-data, db, lib, config)
- *      never import upper ones (entries, app, services, http, catalog, admin, cli, ops, mcp);
+ *      never import upper ones (entries, app, services, edge, http, catalog, admin, cli, ops, mcp);
  *   3. the lower layers know no web framework (no hono).
  * Exits 1 with every violation listed; prints a summary otherwise. `--help` explains.
  */
@@ -29,6 +29,7 @@ const UPPER = [
   'services.ts',
   'node.ts',
   'worker.ts',
+  'edge',
   'http',
   'catalog',
   'admin',

@@ -156,6 +156,7 @@ export function createApp(
       pepper: config.adminKeyPepper,
       clientAddress,
       maxDataAgeSeconds: config.ops.readyMaxDataAgeSeconds,
+      createRateLimiter: services.adminAccess?.createRateLimiter,
     }),
   )
 

@@ -1,11 +1,21 @@
-import { type Address, createPublicClient, createWalletClient, http, type PublicClient } from 'viem'
+import {
+  type Account,
+  type Address,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  http,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { Relayer } from './chain/relayer'
 import { withRpcErrorMetrics } from './chain/rpc-error-metrics'
 import type { Config } from './config/env'
 import { chainFor, NETWORKS, type NetworkConfig } from './config/networks'
 import type { Db } from './db/client'
-import type { Services } from './http/app-env'
+import type { AdminAccess, Services } from './http/app-env'
 import type { Logger } from './lib/logger'
 import { noopMetrics, type PaymentMetrics } from './lib/metrics'
 import { MarketStore } from './market-data/store'
@@ -15,7 +25,7 @@ import { ExposureLimiter } from './payments/exposure'
 import { IdempotencyStore } from './payments/idempotency'
 import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
-import { TmaiQuoteBook, type TmaiRateFeed } from './pricing/tmai-offers'
+import { type QuoteStore, TmaiQuoteBook, type TmaiRateFeed } from './pricing/tmai-offers'
 import { createTmaiPriceFeed } from './pricing/tmai-price'
 import type { Facilitator } from './x402/facilitator'
 import { createRemoteFacilitator } from './x402/remote-facilitator'
@@ -40,6 +50,18 @@ export interface ServiceOptions {
   metrics?: PaymentMetrics
   /** Also receives every payment-flow event (tests). */
   observe?: (event: PaidEvent) => void
+  /**
+   * Who broadcasts for the settlement key (default: a Relayer in this process). Workers pass one that calls the
+   * key's Durable Object, so every isolate shares one nonce sequence.
+   */
+  createRelayer?: (
+    wallet: WalletClient<Transport, Chain, Account>,
+    client: PublicClient,
+    options: Config['settlement'],
+  ) => Pick<Relayer, 'send'>
+  /** Where TMAI quotes are kept (default: this process's memory); Workers share them across isolates. */
+  quoteStore?: QuoteStore
+  adminAccess?: AdminAccess
 }
 
 /** The chain clients of the configured network (its own chain id: 8453 on base and the devnet, 84532 on sepolia). */
@@ -82,7 +104,9 @@ export function createServices(options: ServiceOptions): Services {
   if (!config.facilitatorUrl) {
     if (!settlerKey) throw new Error('SETTLER_PRIVATE_KEY or FACILITATOR_URL is required')
     const wallet = walletFor(settlerKey)
-    relayer = new Relayer(wallet, client, config.settlement)
+    relayer = options.createRelayer
+      ? options.createRelayer(wallet, client, config.settlement)
+      : new Relayer(wallet, client, config.settlement)
     settler = wallet.account.address
   }
   const self = createSelfFacilitator(
@@ -102,6 +126,7 @@ export function createServices(options: ServiceOptions): Services {
   const tmai = tmaiQuoteBook(
     config,
     network,
+    options.quoteStore,
     options.tmaiFeed ??
       createTmaiPriceFeed({
         config,
@@ -145,6 +170,7 @@ export function createServices(options: ServiceOptions): Services {
     facilitator,
     paid,
     logger,
+    adminAccess: options.adminAccess,
   }
 }
 
@@ -158,8 +184,9 @@ function observeAll(...observers: (((event: PaidEvent) => void) | undefined)[]):
 function tmaiQuoteBook(
   config: Config,
   network: NetworkConfig,
+  store: QuoteStore | undefined,
   feed: TmaiRateFeed | undefined,
 ): TmaiQuoteBook | undefined {
   if (!network.tmai || !feed) return undefined
-  return new TmaiQuoteBook(feed, { tmai: network.tmai, discount: config.tmai.discount })
+  return new TmaiQuoteBook(feed, { tmai: network.tmai, discount: config.tmai.discount, store })
 }

@@ -7,7 +7,7 @@ import { ApiError } from '../http/errors'
 import type { Logger } from '../lib/logger'
 import { type AdminAuthResult, authenticateAdminKey } from './key-store'
 import { scopeAllows } from './keys'
-import type { RateLimiter } from './rate-limit'
+import type { RateLimitPort } from './rate-limit'
 import type { AdminRefusals } from './refusals'
 
 export type AdminKeyContext = Extract<AdminAuthResult, { ok: true }>['key']
@@ -19,8 +19,8 @@ export interface AdminAuthOptions {
   logger: Logger
   pepper?: string
   now: () => number
-  perIp: RateLimiter
-  perKey: RateLimiter
+  perIp: RateLimitPort
+  perKey: RateLimitPort
   /** Who is asking: the key of the per-address limit and the audit trail's `ip`. */
   clientAddress: ClientAddress
   /** Where unauthenticated refusals are counted (summarised per address and minute). */
@@ -42,7 +42,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv
   return async function adminAuth(c, next) {
     const ip = options.clientAddress(c)
     const request = { method: c.req.method, path: c.req.path }
-    const byIp = options.perIp.take(ip)
+    const byIp = await options.perIp.take(ip)
     if (!byIp.ok) {
       options.refusals.rateLimited({ at: now(), ip, path: request.path })
       throw rateLimited(c, byIp.retryAfterSeconds)
@@ -65,7 +65,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv
         detail: { ...request, status },
         ip,
       })
-    const byKey = options.perKey.take(auth.key.id)
+    const byKey = await options.perKey.take(auth.key.id)
     if (!byKey.ok) {
       await used(429)
       logger.warn('admin rate limit (key)', { kid: auth.key.id, ip, path: request.path })

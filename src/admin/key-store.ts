@@ -108,7 +108,7 @@ async function insertNewKey(
     lastUsedAt: null,
     rotatedFrom,
   }
-  await insertAdminKey(db, { ...info, secretHash: hashAdminSecret(secret, options.pepper) })
+  await insertAdminKey(db, { ...info, secretHash: await hashAdminSecret(secret, options.pepper) })
   return { key, info }
 }
 
@@ -132,7 +132,7 @@ export async function authenticateAdminKey(
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1]
   const parsed = bearer ? parseAdminKey(bearer) : undefined
   const row = parsed ? await findAdminKeyForAuth(db, parsed.keyId) : undefined
-  const secretOk = verifyAdminSecret(parsed?.secret ?? '', row?.secretHash, options.pepper)
+  const secretOk = await verifyAdminSecret(parsed?.secret ?? '', row?.secretHash, options.pepper)
   const keyId = parsed?.keyId ?? null
   if (!parsed) return { ok: false, reason: bearer ? 'malformed' : 'missing', keyId }
   if (!row) return { ok: false, reason: 'unknown', keyId }

@@ -27,25 +27,36 @@ describe('admin keys', () => {
     expect(parseAdminKey(raw)).toBeUndefined()
   })
 
-  it('hashes with SHA-256, or HMAC-SHA-256 under a pepper', () => {
-    expect(hashAdminSecret('s3cret')).toBe(createHash('sha256').update('s3cret').digest('hex'))
-    expect(hashAdminSecret('s3cret', 'pepper')).toBe(
+  it('hashes with SHA-256, or HMAC-SHA-256 under a pepper (Web Crypto, byte for byte what node:crypto gives)', async () => {
+    expect(await hashAdminSecret('s3cret')).toBe(createHash('sha256').update('s3cret').digest('hex'))
+    expect(await hashAdminSecret('s3cret', 'pepper')).toBe(
       createHmac('sha256', 'pepper').update('s3cret').digest('hex'),
     )
-    expect(hashAdminSecret('s3cret', '')).toBe(hashAdminSecret('s3cret'))
+    expect(await hashAdminSecret('s3cret', '')).toBe(await hashAdminSecret('s3cret'))
   })
 
-  it('verifies only the right secret with the right pepper; a missing or malformed hash never verifies', () => {
+  it('keys hashed by the earlier node:crypto code still verify, with and without a pepper', async () => {
+    for (const pepper of [undefined, 'deployment-pepper']) {
+      const { secret } = generateAdminKey()
+      const storedBefore = pepper
+        ? createHmac('sha256', pepper).update(secret).digest('hex')
+        : createHash('sha256').update(secret).digest('hex')
+      expect(await verifyAdminSecret(secret, storedBefore, pepper)).toBe(true)
+      expect(await verifyAdminSecret(`${secret.slice(0, -1)}x`, storedBefore, pepper)).toBe(false)
+    }
+  })
+
+  it('verifies only the right secret with the right pepper; a missing or malformed hash never verifies', async () => {
     const { secret } = generateAdminKey()
-    const stored = hashAdminSecret(secret, 'p')
-    expect(verifyAdminSecret(secret, stored, 'p')).toBe(true)
-    expect(verifyAdminSecret(secret, stored)).toBe(false)
-    expect(verifyAdminSecret(`${secret}x`, stored, 'p')).toBe(false)
-    expect(verifyAdminSecret(secret, undefined, 'p')).toBe(false)
-    expect(verifyAdminSecret('', undefined)).toBe(false)
-    expect(verifyAdminSecret(secret, 'nothex', 'p')).toBe(false)
+    const stored = await hashAdminSecret(secret, 'p')
+    expect(await verifyAdminSecret(secret, stored, 'p')).toBe(true)
+    expect(await verifyAdminSecret(secret, stored)).toBe(false)
+    expect(await verifyAdminSecret(`${secret}x`, stored, 'p')).toBe(false)
+    expect(await verifyAdminSecret(secret, undefined, 'p')).toBe(false)
+    expect(await verifyAdminSecret('', undefined)).toBe(false)
+    expect(await verifyAdminSecret(secret, 'nothex', 'p')).toBe(false)
     // The dummy digest is all zeros: a stored all-zero "hash" still never matches a missing one by accident.
-    expect(verifyAdminSecret(secret, '0'.repeat(64))).toBe(false)
+    expect(await verifyAdminSecret(secret, '0'.repeat(64))).toBe(false)
   })
 
   it('write implies read', () => {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { PagePosition } from '../db/queries/admin'
 import { PAYMENT_STATES } from '../db/schema'
 import { ApiError } from '../http/errors'
+import { base64ToUtf8, utf8ToBase64 } from '../lib/base64'
 import { usdMicros } from '../lib/money'
 
 /** The one 400 path of the admin API: the first zod issue names the parameter. */
@@ -59,9 +60,12 @@ const Limit = (max: number, fallback: number) => z.coerce.number().int().min(1).
 
 const CursorPayload = z.tuple([z.number().int().nonnegative(), z.string().min(1).max(100)])
 
-/** Opaque to clients: base64url JSON of the last row's (created_at, id). */
+/** Opaque to clients: base64url JSON (unpadded) of the last row's (created_at, id). */
 export function encodeCursor(position: PagePosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url')
+  return utf8ToBase64(JSON.stringify([position.createdAt, position.id]))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
 }
 
 const Cursor = z
@@ -69,7 +73,7 @@ const Cursor = z
   .max(200)
   .transform((v, ctx): PagePosition => {
     try {
-      const [createdAt, id] = CursorPayload.parse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')))
+      const [createdAt, id] = CursorPayload.parse(JSON.parse(base64ToUtf8(v)))
       return { createdAt, id }
     } catch {
       ctx.addIssue({ code: 'custom', message: 'not a cursor returned by this API' })

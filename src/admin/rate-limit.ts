@@ -1,8 +1,18 @@
+export type RateLimitDecision = { ok: true } | { ok: false; retryAfterSeconds: number }
+
+/**
+ * The storage port of the admin rate limits: where the buckets live. {@link RateLimiter} keeps them in this process;
+ * a fleet of instances (Workers isolates) passes one that every instance shares, so the budget is global.
+ */
+export interface RateLimitPort {
+  take(id: string): RateLimitDecision | Promise<RateLimitDecision>
+}
+
 /**
  * In-memory token buckets, one per identifier (key id or client address): `perMinute` requests at once, refilled
  * continuously at `perMinute` per minute. Per process: with several instances, each enforces its own budget.
  */
-export class RateLimiter {
+export class RateLimiter implements RateLimitPort {
   private readonly buckets = new Map<string, { tokens: number; at: number }>()
   private readonly refillPerMs: number
 
@@ -17,7 +27,7 @@ export class RateLimiter {
   }
 
   /** Takes one token for `id`; when none is left, says how many seconds until one is. */
-  take(id: string): { ok: true } | { ok: false; retryAfterSeconds: number } {
+  take(id: string): RateLimitDecision {
     const now = this.now()
     const bucket = this.buckets.get(id)
     const tokens = bucket

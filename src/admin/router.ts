@@ -27,7 +27,7 @@ import {
   SettlementsQuery,
   SpendOverrideBody,
 } from './params'
-import { RateLimiter } from './rate-limit'
+import { RateLimiter, type RateLimitPort } from './rate-limit'
 import { AdminRefusals } from './refusals'
 import { RevenueAggregator } from './revenue'
 
@@ -46,6 +46,8 @@ export interface AdminRouterDeps {
   clientAddress?: ClientAddress
   /** READY_MAX_DATA_AGE_HOURS in seconds (0: no limit): /admin/market-data flags staler intervals. */
   maxDataAgeSeconds?: number
+  /** Where the rate-limit buckets live (default: this process's memory); Workers share them across isolates. */
+  createRateLimiter?: (scope: 'ip' | 'key', perMinute: number) => RateLimitPort
 }
 
 export const DEFAULT_ADMIN_RATE_LIMIT = { perKeyPerMinute: 120, perIpPerMinute: 120 }
@@ -74,6 +76,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
   const { db, logger } = deps
   const now = deps.now ?? Date.now
   const limits = deps.rateLimit ?? DEFAULT_ADMIN_RATE_LIMIT
+  const rateLimiter = deps.createRateLimiter ?? ((_scope, perMinute) => new RateLimiter(perMinute, now))
   const router = new Hono<AdminEnv>()
 
   router.use(
@@ -82,8 +85,8 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
       logger,
       pepper: deps.pepper,
       now,
-      perIp: new RateLimiter(limits.perIpPerMinute, now),
-      perKey: new RateLimiter(limits.perKeyPerMinute, now),
+      perIp: rateLimiter('ip', limits.perIpPerMinute),
+      perKey: rateLimiter('key', limits.perKeyPerMinute),
       clientAddress: deps.clientAddress ?? createClientAddress(),
       refusals: new AdminRefusals({ db, logger }),
     }),

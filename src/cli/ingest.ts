@@ -8,6 +8,7 @@ import { ingestCandles, ingestCoinGeckoMarkets } from '../market-data/ingestion'
 import { type BarCounts, MarketStore } from '../market-data/store'
 import { admitRealData } from '../market-data/synthetic-guard'
 import { parseCommandArgs } from './args'
+import { ingestCsvIntoD1 } from './d1'
 import { progressBar } from './progress'
 
 export const ingestHelp = `Usage: x402-analytics ingest [--source binance|coinbase|coingecko|csv] [options]
@@ -25,9 +26,15 @@ rows are upserted by (symbol, time), and exchange ingestion resumes from each sy
   --replace-synthetic
                    the store holds the synthetic demo dataset of an offline first run: delete those bars first
                    (without this flag such a store is refused, so real and synthetic prices never mix)
+  --d1 DB          write the CSV into the Cloudflare D1 database DB (its binding or name in wrangler.toml) through
+                   \`wrangler d1 execute\` instead of DATABASE_PATH (CSV only; the Worker refreshes from exchanges itself)
+  --local          with --d1: the local D1 of \`wrangler dev\` (default: the deployed database)
+  --persist-to DIR with --d1 --local: wrangler's local state directory (as given to \`wrangler dev --persist-to\`)
+  --config FILE    with --d1: the wrangler configuration (default: ./wrangler.toml)
 
 Examples:
   x402-analytics ingest --csv ../shared/data/daily_ohlcv.csv
+  x402-analytics ingest --csv ../shared/data/daily_ohlcv.csv --d1 DB            # the deployed Worker's D1
   x402-analytics ingest --source binance --symbols BTC,ETH --interval 1h --since 2026-01-01`
 
 export async function ingestCommand(argv: string[]): Promise<void> {
@@ -43,6 +50,10 @@ export async function ingestCommand(argv: string[]): Promise<void> {
         csv: { type: 'string', multiple: true },
         tokens: { type: 'string' },
         'replace-synthetic': { type: 'boolean', default: false },
+        d1: { type: 'string' },
+        local: { type: 'boolean', default: false },
+        'persist-to': { type: 'string' },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -65,6 +76,25 @@ export async function ingestCommand(argv: string[]): Promise<void> {
   // Before anything is deleted or written: a mistyped path must not cost the user their stored data.
   const missing = (values.csv ?? []).find((file) => !existsSync(file))
   if (missing) throw new Error(`no such file: ${missing}`)
+
+  if (values.d1 !== undefined) {
+    if (source !== 'csv') return fail('--d1 loads CSV files only (--csv PATH)')
+    if (values['replace-synthetic'])
+      return fail('--replace-synthetic does not apply to D1 (a Worker never stores synthetic data)')
+    if (values['persist-to'] && !values.local) return fail('--persist-to needs --local')
+    const summary = await ingestCsvIntoD1({
+      database: values.d1,
+      files: values.csv ?? [],
+      tokensFile: (file) => tokensFileFor(file, values.tokens),
+      local: values.local,
+      persistTo: values['persist-to'],
+      config: values.config,
+    })
+    console.log(
+      `D1 ${values.d1}: ${summary.candles.toLocaleString()} candles and ${summary.tokens} tokens upserted, ${summary.skipped} rows skipped`,
+    )
+    return
+  }
 
   const config = parseEnv(process.env)
   const database = openSqliteDb(config.databasePath)
@@ -133,8 +163,8 @@ async function importCsvFiles(
   tokens: string | undefined,
 ): Promise<void> {
   for (const file of files) {
-    const tokensFile = tokens ?? file.replace(/[^/\\]+$/, 'tokens.csv')
-    if (existsSync(tokensFile)) {
+    const tokensFile = tokensFileFor(file, tokens)
+    if (tokensFile) {
       const t = await importTokensCsv(store, tokensFile)
       console.log(
         `tokens: ${t.tokens} upserted from ${tokensFile}${t.skipped ? ` (${t.skipped} skipped)` : ''}`,
@@ -151,6 +181,12 @@ async function importCsvFiles(
     )
     for (const error of summary.errors) console.log(`  skipped: ${error}`)
   }
+}
+
+/** `--tokens`, or tokens.csv next to the candle file when it exists. */
+function tokensFileFor(file: string, tokens: string | undefined): string | undefined {
+  const candidate = tokens ?? file.replace(/[^/\\]+$/, 'tokens.csv')
+  return existsSync(candidate) ? candidate : undefined
 }
 
 function refusalOverSynthetic(databasePath: string, synthetic: BarCounts): string {

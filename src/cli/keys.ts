@@ -1,9 +1,12 @@
 import { createAdminKey, revokeAdminKey, rotateAdminKey } from '../admin/key-store'
 import { parseEnv } from '../config/env'
 import { openSqliteDb } from '../db/client'
+import type { Db } from '../db/database'
 import { type AdminKeyInfo, listAdminKeys } from '../db/queries/admin'
 import { ADMIN_SCOPES, type AdminScope } from '../db/schema/admin'
+import { createSqlScript } from '../db/sql-script'
 import { parseCommandArgs, UsageError } from './args'
+import { executeOnD1, withLocalD1 } from './d1'
 
 export const keysHelp = `Usage: x402-analytics keys <create|list|revoke|rotate> [options]
 
@@ -17,6 +20,10 @@ only a hash of it is stored. If you set ADMIN_KEY_PEPPER, set the same value her
   keys rotate KEY_ID [--expires-days N]
                      a new key with the same name and scope, printed once; the old key keeps working until you
                      revoke it (default expiry: the old key's lifetime, if it had one)
+
+  keys create … --d1 DB [--local [--persist-to DIR]] [--config FILE]
+                     the same, into the Cloudflare D1 database DB of wrangler.toml (through wrangler d1 execute);
+                     ADMIN_KEY_PEPPER here must equal the Worker secret of that name
 
 Use a key as the header  Authorization: Bearer x4a_…`
 
@@ -53,6 +60,10 @@ export async function keysCommand(
         scope: { type: 'string', default: 'read' },
         'expires-days': { type: 'string' },
         json: { type: 'boolean' },
+        d1: { type: 'string' },
+        local: { type: 'boolean', default: false },
+        'persist-to': { type: 'string' },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -82,6 +93,38 @@ export async function keysCommand(
   }
   if ((subcommand === 'revoke' || subcommand === 'rotate') && !(keyId && KEY_ID.test(keyId))) {
     return fail(`keys ${subcommand} needs a key id (10 characters, as shown by 'keys list')`)
+  }
+
+  if (values.d1 !== undefined) {
+    if (subcommand !== 'create') {
+      return fail(
+        `keys ${subcommand} --d1 is not supported: run it with wrangler d1 execute (see README "Deploy to Cloudflare")`,
+      )
+    }
+    const target = {
+      database: values.d1,
+      local: values.local,
+      persistTo: values['persist-to'],
+      config: values.config,
+    }
+    const now = Date.now()
+    const create = (db: Db) =>
+      createAdminKey(db, {
+        name: name!,
+        scope: values.scope as AdminScope,
+        expiresAt: expiresDays === undefined ? undefined : now + expiresDays * DAY_MS,
+        pepper: env.ADMIN_KEY_PEPPER || undefined,
+        now,
+      })
+    let created: Awaited<ReturnType<typeof create>>
+    if (target.local) created = await withLocalD1(target, create)
+    else {
+      const script = createSqlScript()
+      created = await create(script.db)
+      await executeOnD1(target, script.statements())
+    }
+    showOnce(created.key, created.info, 'Created')
+    return
   }
 
   const config = parseEnv(env)

@@ -3,14 +3,11 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
+import type { Db } from './database'
 import * as schema from './schema'
 
-/**
- * The database type every query takes. It is the common base of better-sqlite3 (sync) and D1 (async), so query code
- * must always `await` builders and use single atomic statements (no interactive transactions: D1 has none).
- */
-export type Db = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>
+/** The Node store: better-sqlite3 on a local file. The runtime-neutral `Db` type lives in ./database. */
+export type { Db } from './database'
 
 export const MIGRATIONS_FOLDER = path.resolve(import.meta.dirname, 'migrations')
 

@@ -1,4 +1,5 @@
 import type { Address, PublicClient } from 'viem'
+import type { RateLimitPort } from '../admin/rate-limit'
 import type { Config } from '../config/env'
 import type { NetworkConfig } from '../config/networks'
 import type { Db } from '../db/client'
@@ -33,6 +34,13 @@ export interface Services {
   /** The paid-request flow every door (HTTP, MCP) goes through. */
   paid: PaidRequestCore
   logger: Logger
+  /** Where /admin counts its clients' requests (absent: this process's memory). */
+  adminAccess?: AdminAccess
+}
+
+/** Set by an entry whose memory differs from one Node process (Workers: the rate-limit buckets live in a DO). */
+export interface AdminAccess {
+  createRateLimiter?: (scope: 'ip' | 'key', perMinute: number) => RateLimitPort
 }
 
 /** Per-request values the glue sets for handlers and logs. */

@@ -204,40 +204,51 @@ export async function firstRunIngest(options: FirstRunOptions): Promise<FirstRun
   return { source: 'binance', daily, hourly }
 }
 
-/**
- * Keeps stored symbols fresh: every `intervalMs`, pull new daily and hourly bars from the cursor on. Synthetic demo
- * data is never refreshed (it would mix with real prices). Returns a stop function.
- */
-export function startMarketDataScheduler(options: {
+export interface RefreshOptions {
   store: MarketStore
   logger: Logger
   source: Exclude<SourceId, 'coingecko'>
-  intervalMs: number
   urls?: SourceUrls
-}): () => void {
+  http?: RequestPolicy
+}
+
+/**
+ * One refresh of every stored symbol: new daily and hourly bars from the cursor on (a week back at most). Synthetic
+ * demo data is never refreshed (it would mix with real prices). Never throws: failures are logged.
+ */
+export async function refreshMarketData(options: RefreshOptions): Promise<void> {
+  try {
+    if ((await options.store.source()) === 'synthetic-demo') return
+    const { tokens } = await options.store.tokens()
+    const symbols = tokens.map((t) => t.symbol)
+    if (symbols.length === 0) return
+    const since = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)
+    for (const interval of ['1d', '1h'] as const) {
+      const summary = await ingestCandles({ ...options, symbols, interval, since })
+      options.logger.info('market data refreshed', {
+        interval,
+        candles: summary.candles,
+        errors: summary.errors.length,
+      })
+    }
+  } catch (error) {
+    options.logger.warn('market data refresh failed', { error: (error as Error).message })
+  }
+}
+
+/** Keeps stored symbols fresh: {@link refreshMarketData} every `intervalMs`, never two at once. Returns a stop function. */
+export function startMarketDataScheduler(options: RefreshOptions & { intervalMs: number }): () => void {
   let running = false
   const tick = async () => {
-    if (running || (await options.store.source()) === 'synthetic-demo') return
+    if (running) return
     running = true
     try {
-      const { tokens } = await options.store.tokens()
-      const symbols = tokens.map((t) => t.symbol)
-      const since = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)
-      for (const interval of ['1d', '1h'] as const) {
-        const summary = await ingestCandles({ ...options, symbols, interval, since })
-        options.logger.info('market data refreshed', {
-          interval,
-          candles: summary.candles,
-          errors: summary.errors.length,
-        })
-      }
-    } catch (error) {
-      options.logger.warn('market data refresh failed', { error: (error as Error).message })
+      await refreshMarketData(options)
     } finally {
       running = false
     }
   }
   const timer = setInterval(() => void tick(), options.intervalMs)
-  timer.unref()
+  timer.unref?.()
   return () => clearInterval(timer)
 }

@@ -15,6 +15,7 @@ import {
   getMeta,
   latestCandleTime,
   listTokens,
+  mergeDataSource,
   setCursor,
   setMeta,
   upsertCandles,
@@ -124,9 +125,7 @@ export class MarketStore {
     const before = await countRows()
     await upsertCandles(this.db, interval, candles, source)
     const n = (await countRows()) - before
-    const previous = await getMeta(this.db, 'data_source')
-    if (previous !== source)
-      await setMeta(this.db, 'data_source', previous && previous !== source ? 'mixed' : source)
+    await mergeDataSource(this.db, source)
     await this.bump()
     return n
   }

@@ -142,10 +142,12 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
     }
 
     const decoded = decodePayment(input.payment, deps.maxPaymentHeaderBytes)
+    const honoured =
+      decoded.ok && decoded.value.version === 2
+        ? await offers.honoured(route, decoded.value.payload.accepted, current.offers)
+        : []
     const matched = decoded.ok
-      ? matchPayment(decoded.value, current.offers, resourceOf(route, input.resourceUrl), (accepted) =>
-          offers.honoured(route, accepted),
-        )
+      ? matchPayment(decoded.value, current.offers, resourceOf(route, input.resourceUrl), () => honoured)
       : decoded
     if (!matched.ok) {
       observe({

@@ -80,11 +80,21 @@ export function createRouteOffers(deps: RouteOffersDeps) {
     }))
   }
 
-  /** A TMAI amount we quoted for this route earlier is honoured until that quote's window closes. */
-  function honoured(route: { path: string; usdPrice: string }, accepted: PaymentRequirementsV2): Offer[] {
+  /**
+   * A TMAI amount we quoted for this route earlier is honoured until that quote's window closes. Asked before
+   * matching (the quote book may live outside this process), and only for a TMAI amount no current offer has.
+   */
+  async function honoured(
+    route: { path: string; usdPrice: string },
+    accepted: PaymentRequirementsV2,
+    current: readonly Offer[],
+  ): Promise<Offer[]> {
     const tmai = deps.network.tmai
     if (!deps.tmai || !tmai || !isAddressEqual(accepted.asset, tmai.address)) return []
-    const quote = deps.tmai.find(route.path, BigInt(accepted.amount))
+    const amount = BigInt(accepted.amount)
+    if (current.some((o) => isAddressEqual(o.asset.address, tmai.address) && o.amountAtomic === amount))
+      return []
+    const quote = await deps.tmai.find(route.path, amount)
     const offer = quote ? offerFromQuote(context(route.usdPrice), quote) : undefined
     return offer ? [offer] : []
   }

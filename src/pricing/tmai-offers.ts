@@ -27,24 +27,72 @@ export interface TmaiQuote {
 export type QuoteResult = { ok: true; quote: TmaiQuote } | { ok: false; reason: string; message: string }
 
 /**
+ * Where quotes are remembered until their payment window closes. One process keeps them in memory
+ * ({@link MemoryQuoteStore}); a fleet (Workers isolates) needs a store every instance sees, or a quote made by one
+ * instance would be unknown to the next.
+ */
+export interface QuoteStore {
+  remember(quote: TmaiQuote): Promise<void>
+  /** The quote for exactly this route and amount, if it is still valid at `now` (ms). */
+  find(route: string, amountAtomic: bigint, now: number): Promise<TmaiQuote | undefined>
+}
+
+export const quoteKey = (route: string, amountAtomic: bigint) => `${route}|${amountAtomic}`
+
+/** Quotes in this process's memory, bounded: the oldest are dropped beyond `maxQuotes`. */
+export class MemoryQuoteStore implements QuoteStore {
+  private readonly quotes = new Map<string, TmaiQuote>()
+
+  constructor(private readonly maxQuotes = 10_000) {}
+
+  get size(): number {
+    return this.quotes.size
+  }
+
+  async remember(quote: TmaiQuote): Promise<void> {
+    const key = quoteKey(quote.route, quote.amountAtomic)
+    this.quotes.delete(key)
+    this.quotes.set(key, quote)
+    while (this.quotes.size > this.maxQuotes) {
+      const oldest = this.quotes.keys().next().value
+      if (oldest === undefined) break
+      this.quotes.delete(oldest)
+    }
+  }
+
+  async find(route: string, amountAtomic: bigint, now: number): Promise<TmaiQuote | undefined> {
+    const quote = this.quotes.get(quoteKey(route, amountAtomic))
+    return quote && quote.expiresAt >= now ? quote : undefined
+  }
+}
+
+/**
  * Quotes TMAI for a route's USD price and remembers every quote until its payment window closes, so a payer who
  * signed for a quoted amount is not refused because the rate moved meanwhile. Anything we never quoted is refused.
- * Bounded: the oldest quotes are dropped beyond `maxQuotes`.
  */
 export class TmaiQuoteBook {
-  private readonly quotes = new Map<string, TmaiQuote>()
+  private readonly store: QuoteStore
   /** The last amount computed per route and price, with the reading it was computed from (bigint maths once per reading). */
   private readonly priced = new Map<string, { rate: string; amountAtomic: bigint; usdMicros: UsdMicros }>()
 
   constructor(
     private readonly feed: TmaiRateFeed,
-    private readonly options: { tmai: AssetConfig; discount: string; maxQuotes?: number; now?: () => number },
-  ) {}
+    private readonly options: {
+      tmai: AssetConfig
+      discount: string
+      maxQuotes?: number
+      now?: () => number
+      /** Where quotes are kept (default: this process's memory, bounded by `maxQuotes`). */
+      store?: QuoteStore
+    },
+  ) {
+    this.store = options.store ?? new MemoryQuoteStore(options.maxQuotes)
+  }
 
   /** Quotes and remembers the quote, so a payment for exactly this amount on this route is honoured until expiry. */
   async quote(route: string, usdPrice: string, maxTimeoutSeconds: number): Promise<QuoteResult> {
     const result = await this.price(route, usdPrice, maxTimeoutSeconds)
-    if (result.ok) this.remember(result.quote)
+    if (result.ok) await this.store.remember(result.quote)
     return result
   }
 
@@ -88,26 +136,12 @@ export class TmaiQuoteBook {
   }
 
   /** A still-valid quote we made for exactly this route and amount. */
-  find(route: string, amountAtomic: bigint): TmaiQuote | undefined {
-    const quote = this.quotes.get(`${route}|${amountAtomic}`)
-    const now = (this.options.now ?? Date.now)()
-    return quote && quote.expiresAt >= now ? quote : undefined
+  find(route: string, amountAtomic: bigint): Promise<TmaiQuote | undefined> {
+    return this.store.find(route, amountAtomic, this.now())
   }
 
-  get size(): number {
-    return this.quotes.size
-  }
-
-  private remember(quote: TmaiQuote): void {
-    const key = `${quote.route}|${quote.amountAtomic}`
-    this.quotes.delete(key)
-    this.quotes.set(key, quote)
-    const max = this.options.maxQuotes ?? 10_000
-    while (this.quotes.size > max) {
-      const oldest = this.quotes.keys().next().value
-      if (oldest === undefined) break
-      this.quotes.delete(oldest)
-    }
+  private now(): number {
+    return (this.options.now ?? Date.now)()
   }
 }
 

@@ -64,12 +64,12 @@ async function setup(options: Partial<Pick<AdminRouterDeps, 'rateLimit' | 'peppe
   return { ctx, admin, clock, lines, issued, newKey, call }
 }
 
-function expectNoSecrets(text: string, keys: string[], pepper?: string) {
+async function expectNoSecrets(text: string, keys: string[], pepper?: string) {
   for (const key of keys) {
     const { secret } = parseAdminKey(key)!
     expect(text).not.toContain(key)
     expect(text).not.toContain(secret)
-    expect(text).not.toContain(hashAdminSecret(secret, pepper))
+    expect(text).not.toContain(await hashAdminSecret(secret, pepper))
   }
 }
 
@@ -112,7 +112,7 @@ describe('admin keys', () => {
 
     const [row] = await ctx.db.select().from(adminKeys).where(eq(adminKeys.id, info.id))
     expect(row).toMatchObject({ scope: 'read', lastUsedAt: clock.now, revokedAt: null })
-    expect(row!.secretHash).toBe(hashAdminSecret(parseAdminKey(key)!.secret))
+    expect(row!.secretHash).toBe(await hashAdminSecret(parseAdminKey(key)!.secret))
 
     // Fold the WAL into the main file, then search every file SQLite wrote.
     await ctx.db.all(sql`PRAGMA wal_checkpoint(TRUNCATE)`)
@@ -123,7 +123,7 @@ describe('admin keys', () => {
     expect(bytes.includes(secret)).toBe(false)
     expect(bytes.includes(key)).toBe(false)
     expect(bytes.includes(Buffer.from(secret, 'base64url'))).toBe(false)
-    expectNoSecrets(lines.join('\n'), issued)
+    await expectNoSecrets(lines.join('\n'), issued)
   })
 
   it('missing, malformed, unknown, wrong, revoked and expired keys all get the same 401', async () => {
@@ -174,7 +174,7 @@ describe('admin keys', () => {
     const first = await setup()
     await first.call('/audit', revoked.key)
     expect(first.lines.join('\n')).toContain(`admin key refused kid=${keyId} reason=unknown`)
-    expectNoSecrets([...lines, ...first.lines].join('\n'), [...issued, wrongSecret, unknownId])
+    await expectNoSecrets([...lines, ...first.lines].join('\n'), [...issued, wrongSecret, unknownId])
   })
 
   it('a read key cannot write (403); a write key can', async () => {
@@ -220,7 +220,7 @@ describe('admin keys', () => {
     expect((await call('/audit', rotated.key)).status).toBe(200)
     expect(await rotateAdminKey(ctx.db, old.info.id)).toEqual({ error: 'revoked' })
     expect(await rotateAdminKey(ctx.db, 'zzzzzzzzzz')).toEqual({ error: 'not_found' })
-    expectNoSecrets(lines.join('\n'), issued)
+    await expectNoSecrets(lines.join('\n'), issued)
   })
 
   it('a pepper changes the stored hash, and keys only verify with the same pepper', async () => {
@@ -228,7 +228,7 @@ describe('admin keys', () => {
     const { key, info } = await peppered.newKey('read')
     expect((await peppered.call('/audit', key)).status).toBe(200)
     const [row] = await peppered.ctx.db.select().from(adminKeys).where(eq(adminKeys.id, info.id))
-    expect(row!.secretHash).toBe(hashAdminSecret(parseAdminKey(key)!.secret, 'deployment-pepper'))
+    expect(row!.secretHash).toBe(await hashAdminSecret(parseAdminKey(key)!.secret, 'deployment-pepper'))
 
     const plain = await setup()
     const unpeppered = await createAdminKey(plain.ctx.db, { name: 'x', scope: 'read', pepper: 'other' })
@@ -254,7 +254,7 @@ describe('admin keys', () => {
     const res = await call('/audit?limit=200', rotated.key)
     expect(res.status).toBe(200)
     const text = await res.text()
-    expectNoSecrets(text, issued)
+    await expectNoSecrets(text, issued)
     const { data } = JSON.parse(text) as {
       data: { keyId: string | null; action: string; detail: Record<string, unknown>; ip: string | null }[]
     }

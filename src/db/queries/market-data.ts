@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, gte, lte, max, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, gte, lte, max, sql } from 'drizzle-orm'
 import type { Candle, Interval } from '../../lib/candle'
-import type { Db } from '../client'
+import { type Db, databaseTraits, rowsPerStatement } from '../database'
 import {
   dailyOhlcv,
   dataMeta,
@@ -18,6 +18,9 @@ const tableFor = (interval: Interval) => (interval === '1d' ? dailyOhlcv : hourl
  * and idempotent (upsert), so an interrupted import can simply be re-run.
  */
 export const UPSERT_CHUNK_ROWS = 500
+/** Bound parameters per row of a multi-row insert: at most one per column (D1 allows 100 per statement). */
+const columnCount = (table: typeof dailyOhlcv | typeof hourlyOhlcv | typeof tokens) =>
+  Object.keys(getTableColumns(table)).length
 
 export async function upsertCandles(
   db: Db,
@@ -26,8 +29,9 @@ export async function upsertCandles(
   source: string,
 ): Promise<number> {
   const table = tableFor(interval)
-  for (let start = 0; start < candles.length; start += UPSERT_CHUNK_ROWS) {
-    const chunk = candles.slice(start, start + UPSERT_CHUNK_ROWS).map((c) => ({ ...c, source }))
+  const rows = rowsPerStatement(db, columnCount(table), UPSERT_CHUNK_ROWS)
+  for (let start = 0; start < candles.length; start += rows) {
+    const chunk = candles.slice(start, start + rows).map((c) => ({ ...c, source }))
     await db
       .insert(table)
       .values(chunk)
@@ -48,10 +52,11 @@ export async function upsertCandles(
 }
 
 export async function upsertTokens(db: Db, rows: NewToken[]): Promise<number> {
-  for (let start = 0; start < rows.length; start += UPSERT_CHUNK_ROWS) {
+  const perStatement = rowsPerStatement(db, columnCount(tokens), UPSERT_CHUNK_ROWS)
+  for (let start = 0; start < rows.length; start += perStatement) {
     await db
       .insert(tokens)
-      .values(rows.slice(start, start + UPSERT_CHUNK_ROWS))
+      .values(rows.slice(start, start + perStatement))
       .onConflictDoUpdate({
         target: tokens.symbol,
         set: {
@@ -173,6 +178,22 @@ export async function setMeta(db: Db, key: string, value: string): Promise<void>
     .onConflictDoUpdate({ target: dataMeta.key, set: { value } })
 }
 
+/**
+ * Records that bars from `source` were stored: the label becomes `source` when there was none, stays when it is the
+ * same, and becomes 'mixed' otherwise. One statement, so concurrent writers (isolates, processes) cannot race it.
+ */
+export async function mergeDataSource(db: Db, source: string): Promise<void> {
+  await db
+    .insert(dataMeta)
+    .values({ key: 'data_source', value: source })
+    .onConflictDoUpdate({
+      target: dataMeta.key,
+      set: {
+        value: sql`case when ${dataMeta.value} = excluded.value then ${dataMeta.value} else 'mixed' end`,
+      },
+    })
+}
+
 export async function deleteMeta(db: Db, key: string): Promise<void> {
   await db.delete(dataMeta).where(eq(dataMeta.key, key))
 }
@@ -224,6 +245,7 @@ function preparedCounter(db: Db): (() => number | undefined) | undefined {
  * pragma (Cloudflare D1), so callers fall back to re-reading the version row.
  */
 export async function externalChangeCounter(db: Db): Promise<number | undefined> {
+  if (!databaseTraits(db).hasChangeCounter) return undefined
   const direct = preparedCounter(db)
   if (direct) return direct()
   try {

@@ -1,11 +1,12 @@
 import { type PublicClient, type TransactionReceipt, WaitForTransactionReceiptTimeoutError } from 'viem'
 import { ChainUnavailableError } from '../../chain/errors'
 import type { BroadcastResult } from '../../chain/relayer'
+import { type WaitForReceiptResult, waitForReceipt } from '../../chain/wait-for-receipt'
 import type { ResolveOutcome, SettleOutcome } from '../facilitator'
 
 export interface ConfirmSettlementArgs {
   sent: BroadcastResult
-  client: Pick<PublicClient, 'waitForTransactionReceipt'>
+  client: Pick<PublicClient, 'getTransactionReceipt'>
   receiptTimeoutMs: number
   /** Whether the receipt carries the Transfer this payment promised (right token, payer, payTo, amount). */
   paidUs(receipt: TransactionReceipt): boolean
@@ -32,19 +33,25 @@ export async function confirmSettlement(args: ConfirmSettlementArgs): Promise<Se
   }
   if (sent.status === 'unknown') return { status: 'pending', txHash: sent.hash, message: sent.error }
 
-  let receipt: TransactionReceipt
-  try {
-    // The relayer's own wait follows replacements and serves every transaction in flight from one poll.
-    receipt = sent.waitForReceipt
-      ? await sent.waitForReceipt(args.receiptTimeoutMs)
-      : await args.client.waitForTransactionReceipt({ hash: sent.hash, timeout: args.receiptTimeoutMs })
-  } catch (error) {
+  // The relayer's own wait follows replacements and serves every transaction in flight from one poll; without one, a
+  // per-waiter poll (viem's shared block poller can miss a block on a chain that mines on demand).
+  const waited: WaitForReceiptResult = sent.waitForReceipt
+    ? await sent.waitForReceipt(args.receiptTimeoutMs).then(
+        (receipt) => ({ status: 'mined' as const, receipt }),
+        (error: unknown) => ({
+          status: 'timeout' as const,
+          lastError: error instanceof WaitForTransactionReceiptTimeoutError ? undefined : error,
+        }),
+      )
+    : await waitForReceipt(args.client, sent.hash, { timeoutMs: args.receiptTimeoutMs })
+  if (waited.status === 'timeout') {
     const message =
-      error instanceof WaitForTransactionReceiptTimeoutError
+      waited.lastError === undefined
         ? 'no receipt within the settlement timeout'
-        : new ChainUnavailableError('receipt', { cause: error }).message
+        : new ChainUnavailableError('receipt', { cause: waited.lastError }).message
     return { status: 'pending', txHash: sent.hash, message }
   }
+  const receipt: TransactionReceipt = waited.receipt
   // A replacement may be what was mined: the receipt names the transaction that really settled.
   const txHash = receipt.transactionHash
   if (receipt.status === 'success' && args.paidUs(receipt)) {

@@ -10,11 +10,7 @@ import { confirmSettlement } from '../confirm-settlement'
 export interface Eip3009SettleDeps {
   client: Pick<
     PublicClient,
-    | 'waitForTransactionReceipt'
-    | 'getTransactionReceipt'
-    | 'readContract'
-    | 'getContractEvents'
-    | 'getBlockNumber'
+    'getTransactionReceipt' | 'readContract' | 'getContractEvents' | 'getBlockNumber'
   >
   relayer: Pick<Relayer, 'send'>
   receiptTimeoutMs: number

@@ -21,12 +21,7 @@ import { checksummed, nonceBitPosition, type Permit2Attempt, settleArgs } from '
 export interface Permit2SettleDeps {
   client: Pick<
     PublicClient,
-    | 'waitForTransactionReceipt'
-    | 'getTransactionReceipt'
-    | 'getTransaction'
-    | 'readContract'
-    | 'getContractEvents'
-    | 'getBlock'
+    'getTransactionReceipt' | 'getTransaction' | 'readContract' | 'getContractEvents' | 'getBlock'
   >
   relayer: Pick<Relayer, 'send'>
   receiptTimeoutMs: number
