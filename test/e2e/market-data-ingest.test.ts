@@ -243,6 +243,7 @@ describe('real data after a first synthetic run', () => {
           BINANCE_BASE_URL: OFFLINE,
           MARKET_DATA_REFRESH_MINUTES: '0',
           LOG_LEVEL: 'warn',
+          LOG_FORMAT: 'text',
           ...env,
         }),
       )
@@ -289,6 +290,7 @@ describe('real data after a first synthetic run', () => {
           MARKET_DATA_CSV: path.join(dir, 'other.csv'),
           MARKET_DATA_REFRESH_MINUTES: '0',
           LOG_LEVEL: 'warn',
+          LOG_FORMAT: 'text',
         }),
       ),
     )
