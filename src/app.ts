@@ -8,7 +8,8 @@ import type { Endpoint } from './catalog/types'
 import { accessLog } from './http/access-log'
 import type { AppEnv, Services } from './http/app-env'
 import { createClientAddress, type SocketAddress } from './http/client-address'
-import { cors } from './http/cors'
+import { commonHeaders } from './http/common-headers'
+import { corsPreflight } from './http/cors'
 import { createExampleOutputs } from './http/discovery/examples'
 import { createPricedRoutes, usdPriceOf } from './http/discovery/priced-routes'
 import { registerDiscoveryRoutes } from './http/discovery/routes'
@@ -62,9 +63,10 @@ export function createApp(
 
   app.use(requestId())
   const { requestScope } = options
-  if (requestScope) app.use((c, next) => requestScope({ requestId: c.var.requestId }, next))
+  if (requestScope) app.use((c, next) => requestScope({ requestId: c.get('requestId') }, next))
   app.use(observeRequests(metrics))
-  app.use(cors())
+  app.use(corsPreflight())
+  app.use(commonHeaders())
   app.use(accessLog({ logger, challengeSampleEvery: config.accessLogChallengeSample }))
   app.use(urlLengthLimit())
 
@@ -132,7 +134,7 @@ export function createApp(
 
   for (const endpoint of endpoints) {
     const handler = async (c: Context<AppEnv>) => {
-      let input = c.var.parsedInput
+      let input = c.get('parsedInput')
       if (input === undefined) {
         const parsed = endpoint.parse(c.req.query())
         if (!parsed.ok)

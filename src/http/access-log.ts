@@ -27,13 +27,13 @@ export function accessLog({ logger, challengeSampleEvery }: AccessLogOptions): M
       challengesSinceLast = 0
     }
     logger.info('request', {
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
       method: c.req.method,
       route: routePattern(c),
       path: c.req.path,
       status,
       ms: Math.round(performance.now() - started),
-      payer: c.var.payment?.payer,
+      payer: c.get('payment')?.payer,
       sampled,
     })
   }

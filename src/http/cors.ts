@@ -35,14 +35,19 @@ export const CORS_POLICY = {
   maxAge: 600,
 } as const
 
+/** The CORS headers of every answer (preflights aside). */
+export const CORS_ANSWER_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': CORS_POLICY.exposeHeaders.join(','),
+} as const
+
 /**
- * CORS for a public API (any origin: no cookies; payments are signed per request), applied after the handler.
- * hono/cors sets its headers before `next()`, which makes Hono create a placeholder response and re-wrap the
- * handler's own `Response` around a stream body, forcing @hono/node-server off its fast path on every answer (the 402
- * path included); setting the same headers on the final response keeps it a plain string body. Preflights are
- * answered here, before any route runs.
+ * CORS for a public API (any origin: no cookies; payments are signed per request). Preflights are answered here,
+ * before any route runs; every other answer gets {@link CORS_ANSWER_HEADERS} after its handler, from
+ * `commonHeaders()`. (hono/cors sets its headers before `next()`, which makes Hono create a placeholder response
+ * and re-wrap the handler's own `Response` around a stream body, forcing @hono/node-server off its fast path.)
  */
-export function cors(): MiddlewareHandler {
+export function corsPreflight(): MiddlewareHandler {
   const preflight = {
     'Access-Control-Allow-Origin': '*',
     'Access-Control-Allow-Methods': CORS_POLICY.allowMethods.join(','),
@@ -51,12 +56,8 @@ export function cors(): MiddlewareHandler {
     'Access-Control-Max-Age': String(CORS_POLICY.maxAge),
     Vary: 'Access-Control-Request-Headers',
   }
-  const exposeHeaders = CORS_POLICY.exposeHeaders.join(',')
-  return async function cors(c, next) {
+  return async function corsPreflight(c, next) {
     if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: preflight })
     await next()
-    const headers = c.res.headers
-    headers.set('Access-Control-Allow-Origin', '*')
-    headers.set('Access-Control-Expose-Headers', exposeHeaders)
   }
 }

@@ -5,6 +5,7 @@ import { RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
 import type { BeginOutcome, CompleteOutcome, PaidRequestInput, PricedRoute } from '../paid/types'
 import type { IncomingPayment } from '../x402/match'
 import type { AppEnv, Services } from './app-env'
+import { commonHeadersOf, withCommonHeaders } from './common-headers'
 import {
   challengePageResponse,
   challengeResponse,
@@ -48,12 +49,17 @@ const prefersHtml = (c: Context) =>
   }) === 'text/html'
 
 /** Renders what `begin` decided when it is not "serve". */
-function beginResponse(outcome: Exclude<BeginOutcome, { kind: 'serve' }>, html: boolean): Response {
+function beginResponse(
+  outcome: Exclude<BeginOutcome, { kind: 'serve' }>,
+  html: boolean,
+  common: Record<string, string>,
+): Response {
   switch (outcome.kind) {
     case 'challenge':
       return html
         ? challengePageResponse(outcome.challenge, outcome.message)
-        : challengeResponse(402, outcome.challenge, outcome.message)
+        : // The hot path: the answer is built complete, so no later middleware touches its headers.
+          withCommonHeaders(challengeResponse(402, outcome.challenge, outcome.message, {}, common))
     case 'refusal':
       return refusalResponse(outcome.refusal)
     case 'replay':
@@ -119,7 +125,7 @@ export function paymentGate(
       },
     }
     const begun = await deps.paid.begin(input)
-    if (begun.kind !== 'serve') return beginResponse(begun, prefersHtml(c))
+    if (begun.kind !== 'serve') return beginResponse(begun, prefersHtml(c), commonHeadersOf(c))
 
     c.set('payment', begun.handle.payment)
     await next()

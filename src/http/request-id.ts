@@ -4,16 +4,14 @@ import type { AppEnv } from './app-env'
 const ACCEPTED = /^[\w\-=]{1,255}$/
 
 /**
- * `X-Request-Id`: the caller's (when it is a sane token) or a fresh UUID, in `c.var.requestId` for logs and echoed
- * on the response. Set after the handler, like our CORS headers, so a handler's own `Response` is sent as it is
- * (hono/request-id's pre-`next()` header is lost on such responses unless something re-wraps them).
+ * `X-Request-Id`: the caller's (when it is a sane token) or a fresh UUID, in `c.var.requestId` for logs; echoed on
+ * the response by `commonHeaders()`, after the handler (hono/request-id's pre-`next()` header is lost on a handler's
+ * own `Response` unless something re-wraps it).
  */
 export function requestId(): MiddlewareHandler<AppEnv> {
-  return async function requestId(c, next) {
+  return function requestId(c, next) {
     const given = c.req.header('X-Request-Id')
-    const id = given && ACCEPTED.test(given) ? given : crypto.randomUUID()
-    c.set('requestId', id)
-    await next()
-    c.res.headers.set('X-Request-Id', id)
+    c.set('requestId', given && ACCEPTED.test(given) ? given : crypto.randomUUID())
+    return next()
   }
 }

@@ -60,6 +60,23 @@ const assetLabel = bounded(/^[A-Za-z0-9]{1,16}$/)
 const callLabel = bounded(/^[a-z0-9]{1,16}_[A-Za-z0-9]{1,48}$/)
 const methodLabel = (method: string) => (METHODS.has(method) ? method : 'other')
 
+/**
+ * Label children kept per series, so the labels of a hot series are validated and hashed once, not on every request
+ * (about 10 µs, a tenth of a 402's budget). Only for metrics that are never reset; bounded like the label values.
+ */
+const MAX_CACHED_SERIES = 1_024
+function seriesCache<Child>(make: (key: string) => Child) {
+  const children = new Map<string, Child>()
+  return (key: string): Child => {
+    let child = children.get(key)
+    if (!child) {
+      child = make(key)
+      if (children.size < MAX_CACHED_SERIES) children.set(key, child)
+    }
+    return child
+  }
+}
+
 const FAST = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 const SETTLE = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60]
 
@@ -83,11 +100,24 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
     buckets: FAST,
     registers,
   })
+
   const challenges = new Counter({
     name: METRIC_NAMES.challenges,
     help: '402 responses carrying payment requirements, by route and reason (payment_required or the refusal).',
     labelNames: ['route', 'reason'] as const,
     registers,
+  })
+  const httpSeries = seriesCache((key) => {
+    const [method, route, status] = key.split(' ') as [string, string, string]
+    const labels = { method: methodLabel(method), route: routeLabel(route) }
+    return {
+      requests: httpRequests.labels({ ...labels, status }),
+      duration: httpDuration.labels(labels),
+    }
+  })
+  const challengeSeries = seriesCache((key) => {
+    const [route, reason] = key.split(' ') as [string, string | undefined]
+    return challenges.labels({ route: routeLabel(route), reason: reasonLabel(reason) })
   })
   const paymentOutcomes = new Counter({
     name: METRIC_NAMES.payments,
@@ -224,12 +254,12 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
   return {
     registry,
     observeHttpRequest({ method, route, status, seconds }) {
-      const labels = { method: methodLabel(method), route: routeLabel(route) }
-      httpRequests.inc({ ...labels, status: String(status) })
-      httpDuration.observe(labels, seconds)
+      const series = httpSeries(`${method} ${route} ${status}`)
+      series.requests.inc()
+      series.duration.observe(seconds)
     },
     recordChallenge({ route, reason }) {
-      challenges.inc({ route: routeLabel(route), reason: reasonLabel(reason) })
+      challengeSeries(`${route} ${reason}`).inc()
     },
     recordPaymentOutcome({ outcome, asset, reason }) {
       paymentOutcomes.inc({

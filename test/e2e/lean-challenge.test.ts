@@ -179,6 +179,19 @@ describe('what the lean path still does for every response', () => {
       headers: { 'X-Request-Id': 'bad id!' },
     })
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    // Answers built elsewhere (a free route, an error, the browser's 402 page) get the same headers after the handler.
+    for (const [path, headers] of [
+      ['/health', {}],
+      ['/v1/daily-ohlcv?symbol=ETH&limit=0', { 'PAYMENT-SIGNATURE': 'not base64 json' }],
+      ['/v1/daily-ohlcv?symbol=ETH', { Accept: 'text/html' }],
+    ] as const) {
+      const other = await a.request(`http://localhost${path}`, {
+        headers: { ...headers, 'X-Request-Id': 'trace-other' },
+      })
+      expect(other.headers.get('access-control-allow-origin'), path).toBe('*')
+      expect(other.headers.get('access-control-expose-headers'), path).toContain('PAYMENT-RESPONSE')
+      expect(other.headers.get('x-request-id'), path).toBe('trace-other')
+    }
     const preflight = await a.request('http://localhost/v1/daily-ohlcv', {
       method: 'OPTIONS',
       headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' },
