@@ -243,3 +243,44 @@ describe('MCP at /mcp (Streamable HTTP, stateless)', () => {
     expect(await devnet.usdcBalance(payer.address)).toBe(before)
   })
 })
+
+describe('MCP and spend limits', () => {
+  it('a paid tool over its payer cap is refused with the spend-limit detail, a fresh challenge and nothing charged', async () => {
+    const capped = await createTestContext({
+      rpcUrl: devnet.rpcUrl,
+      env: { LOG_LEVEL: 'silent', SPEND_MAX_USD_PER_PAYER_DAY: '0.02' },
+    })
+    const cappedServer = await listen(capped.app)
+    const client = new Client({ name: 'mcp-capped', version: '1.0.0' })
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${cappedServer.url}/mcp`)))
+      const callCapped = (meta?: Record<string, unknown>) =>
+        client.callTool({
+          name: 'daily_ohlcv',
+          arguments: ARGS,
+          ...(meta ? { _meta: meta } : {}),
+        }) as Promise<CallToolResult>
+      const payer = devnetAccount(8)
+      const before = await devnet.usdcBalance(payer.address)
+      const pay = async () => {
+        const challenge = (await callCapped()).structuredContent as PaymentRequired
+        const payment = await payingClient(payer).createPaymentPayload(challenge as never)
+        return callCapped({ 'x402/payment': payment })
+      }
+
+      // $0.017 fits under the $0.02 daily cap; a second $0.017 would not.
+      expect((await pay()).isError).toBeFalsy()
+      const refused = await pay()
+      expect(refused.isError).toBe(true)
+      expect(x402ErrorOf(refused)).toMatchObject({ code: 402, error: 'spend_limit_exceeded', capUsd: '0.02' })
+      expect((refused.structuredContent as PaymentRequired).accepts.length).toBeGreaterThan(0)
+      expect(await devnet.usdcBalance(payer.address)).toBe(before - 17_000n)
+      const rows = await capped.payments({ payer: payer.address })
+      expect(rows.map((r) => r.state).sort()).toEqual(['released', 'settled'])
+    } finally {
+      await client.close()
+      await cappedServer.close()
+      capped.close()
+    }
+  })
+})
