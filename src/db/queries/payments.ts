@@ -11,6 +11,7 @@ export type ReserveResult =
 type Bindable<T> = { [K in keyof T]: T[K] | SQL }
 
 const columns = getTableColumns(payments)
+/** The placeholder of a transition's `where id = ?`: a name no column has, so its fields may still set `id`. */
 const ID = 'where.id'
 
 const reserveQuery = (db: Db, row: Bindable<NewPayment>) => {
