@@ -1,18 +1,22 @@
-import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../client'
+import { definedColumns, placeholderFor, placeholdersFor, preparedStatement } from '../prepared'
 import { type NewPayment, type Payment, type PaymentState, payments } from '../schema'
 
 export type ReserveResult =
   | { reserved: true; payment: Payment }
   | { reserved: false; existing: Payment | undefined }
 
-/**
- * Atomically claims (network, asset, payer, nonce). One statement: a fresh key inserts; a key whose earlier attempt was
- * `released` (never charged) is claimed again; any other existing row wins and nothing changes.
- */
-export async function reservePayment(db: Db, row: NewPayment): Promise<ReserveResult> {
+/** A row whose values may also be placeholders: each hot query below is built from one, prepared or not. */
+type Bindable<T> = { [K in keyof T]: T[K] | SQL }
+
+const columns = getTableColumns(payments)
+/** The placeholder of a transition's `where id = ?`: a name no column has, so its fields may still set `id`. */
+const ID = 'where.id'
+
+const reserveQuery = (db: Db, row: Bindable<NewPayment>) => {
   const { id: _id, ...claim } = row
-  const [payment] = await db
+  return db
     .insert(payments)
     .values(row)
     .onConflictDoUpdate({
@@ -28,20 +32,53 @@ export async function reservePayment(db: Db, row: NewPayment): Promise<ReserveRe
       setWhere: sql`${payments.state} = 'released'`,
     })
     .returning()
-  if (payment) return { reserved: true, payment }
-  const [existing] = await db
+}
+
+const selectByAuthorization = (
+  db: Db,
+  key: Bindable<Pick<NewPayment, 'network' | 'asset' | 'payer' | 'nonce'>>,
+) =>
+  db
     .select()
     .from(payments)
     .where(
       and(
-        eq(payments.network, row.network),
-        eq(payments.asset, row.asset),
-        eq(payments.payer, row.payer),
-        eq(payments.nonce, row.nonce),
+        eq(payments.network, key.network),
+        eq(payments.asset, key.asset),
+        eq(payments.payer, key.payer),
+        eq(payments.nonce, key.nonce),
       ),
     )
+
+/**
+ * Atomically claims (network, asset, payer, nonce). One statement: a fresh key inserts; a key whose earlier attempt was
+ * `released` (never charged) is claimed again; any other existing row wins and nothing changes.
+ */
+export async function reservePayment(db: Db, row: NewPayment): Promise<ReserveResult> {
+  const names = definedColumns(columns, row)
+  const reserve = preparedStatement(db, `payments.reserve ${names.join(',')}`, () =>
+    reserveQuery(db, placeholdersFor(columns, names) as Bindable<NewPayment>).prepare(),
+  )
+  const [payment] = reserve ? await reserve.all(row) : await reserveQuery(db, row)
+  if (payment) return { reserved: true, payment }
+  const select = preparedStatement(db, 'payments.byAuthorization', () =>
+    selectByAuthorization(db, placeholdersFor(columns, ['network', 'asset', 'payer', 'nonce'])).prepare(),
+  )
+  const [existing] = select ? await select.all(row) : await selectByAuthorization(db, row)
   return { reserved: false, existing }
 }
+
+const transitionQuery = (
+  db: Db,
+  id: string | SQL,
+  from: readonly PaymentState[],
+  set: Bindable<Partial<Omit<NewPayment, 'id'>>>,
+) =>
+  db
+    .update(payments)
+    .set(set)
+    .where(and(eq(payments.id, id), inArray(payments.state, [...from])))
+    .returning()
 
 /**
  * Conditional state transition: applies only if the row is still in one of `from`. Returns the updated row, or
@@ -54,13 +91,28 @@ export async function transitionPayment(
   to: PaymentState,
   fields: Partial<Omit<NewPayment, 'id' | 'state'>> = {},
 ): Promise<Payment | undefined> {
-  const [row] = await db
-    .update(payments)
-    .set({ ...fields, state: to, updatedAt: fields.updatedAt ?? Date.now() })
-    .where(and(eq(payments.id, id), inArray(payments.state, [...from])))
-    .returning()
+  const set = { ...fields, state: to, updatedAt: fields.updatedAt ?? Date.now() }
+  // The states stay literal (bound constants): they are part of the shape, with the names of the fields set.
+  const names = definedColumns(columns, set, 'state')
+  const transition = preparedStatement(
+    db,
+    `payments.transition ${to} ${from.join(',')} ${names.join(',')}`,
+    () =>
+      transitionQuery(db, placeholderFor(ID, payments.id), from, {
+        ...placeholdersFor(columns, names),
+        state: to,
+      }).prepare(),
+  )
+  const [row] = transition
+    ? await transition.all({ ...set, [ID]: id })
+    : await transitionQuery(db, id, from, set)
   return row
 }
+
+type TxHashFields = Pick<Payment, 'id' | 'txHash' | 'txCallIndex' | 'broadcastAt' | 'updatedAt'>
+
+const recordTxHashQuery = (db: Db, { id, ...set }: Bindable<TxHashFields>) =>
+  db.update(payments).set(set).where(eq(payments.id, id))
 
 export async function recordTxHash(
   db: Db,
@@ -69,24 +121,40 @@ export async function recordTxHash(
   callIndex: number | null,
   at: number,
 ): Promise<void> {
-  await db
-    .update(payments)
-    .set({ txHash, txCallIndex: callIndex, broadcastAt: at, updatedAt: at })
-    .where(eq(payments.id, id))
+  const values: TxHashFields = { id, txHash, txCallIndex: callIndex, broadcastAt: at, updatedAt: at }
+  const record = preparedStatement(db, 'payments.recordTxHash', () =>
+    recordTxHashQuery(
+      db,
+      placeholdersFor(columns, ['id', 'txHash', 'txCallIndex', 'broadcastAt', 'updatedAt']),
+    ).prepare(),
+  )
+  if (record) await record.run(values)
+  else await recordTxHashQuery(db, values)
 }
 
-/** Whether the payer has an optimistic payment that was served and never paid (it is refused until collected). */
-export async function hasUnpaidPayment(db: Db, payer: string): Promise<boolean> {
-  const [row] = await db
+const unpaidQuery = (db: Db, payer: string | SQL) =>
+  db
     .select({ id: payments.id })
     .from(payments)
     .where(and(eq(payments.payer, payer), eq(payments.state, 'unpaid')))
     .limit(1)
+
+/** Whether the payer has an optimistic payment that was served and never paid (it is refused until collected). */
+export async function hasUnpaidPayment(db: Db, payer: string): Promise<boolean> {
+  const unpaid = preparedStatement(db, 'payments.hasUnpaid', () =>
+    unpaidQuery(db, placeholderFor('payer', payments.payer)).prepare(),
+  )
+  const [row] = unpaid ? await unpaid.all({ payer }) : await unpaidQuery(db, payer)
   return row !== undefined
 }
 
+const paymentQuery = (db: Db, id: string | SQL) => db.select().from(payments).where(eq(payments.id, id))
+
 export async function getPayment(db: Db, id: string): Promise<Payment | undefined> {
-  const [row] = await db.select().from(payments).where(eq(payments.id, id))
+  const get = preparedStatement(db, 'payments.get', () =>
+    paymentQuery(db, placeholderFor('id', payments.id)).prepare(),
+  )
+  const [row] = get ? await get.all({ id }) : await paymentQuery(db, id)
   return row
 }
 

@@ -1,5 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../client'
+import { placeholderFor, preparedStatement } from '../prepared'
 import { spendCounters, spendOverrides, spendPolicies } from '../schema'
 
 /**
@@ -43,13 +44,25 @@ export async function getCounter(db: Db, scope: string, windowStart: number): Pr
   return row?.used ?? 0
 }
 
+const overrideQuery = (db: Db, payer: string | SQL) =>
+  db.select().from(spendOverrides).where(eq(spendOverrides.payer, payer))
+
 export async function getOverride(db: Db, payer: string) {
-  const [row] = await db.select().from(spendOverrides).where(eq(spendOverrides.payer, payer))
+  const get = preparedStatement(db, 'spend.override', () =>
+    overrideQuery(db, placeholderFor('payer', spendOverrides.payer)).prepare(),
+  )
+  const [row] = get ? await get.all({ payer }) : await overrideQuery(db, payer)
   return row
 }
 
+const policyQuery = (db: Db, payer: string | SQL) =>
+  db.select().from(spendPolicies).where(eq(spendPolicies.payer, payer))
+
 export async function getPolicy(db: Db, payer: string) {
-  const [row] = await db.select().from(spendPolicies).where(eq(spendPolicies.payer, payer))
+  const get = preparedStatement(db, 'spend.policy', () =>
+    policyQuery(db, placeholderFor('payer', spendPolicies.payer)).prepare(),
+  )
+  const [row] = get ? await get.all({ payer }) : await policyQuery(db, payer)
   return row
 }
 
