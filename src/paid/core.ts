@@ -467,6 +467,19 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
   }
 
   /** Settles (or releases) what `begin` admitted. Never throws once a transfer may have happened. */
+  /** Revenue in the metrics: what the offer charged, once its Transfer is on chain (either settlement mode). */
+  function observeSettled({ attempt, route }: ServeState, handlerMs: number, settleMs: number): void {
+    observe({
+      type: 'settled',
+      route: route.path,
+      asset: attempt.offer.asset.symbol,
+      amountAtomic: attempt.offer.amountAtomic,
+      usdMicros: attempt.offer.usdMicros,
+      handlerMs,
+      settleMs,
+    })
+  }
+
   async function complete(handle: ServeHandle, result: HandlerResult): Promise<CompleteOutcome> {
     const state = handle.state
     const { attempt, route } = state
@@ -530,15 +543,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
       const write = () => ledger.markSettled(id, txHash, { settleMs, deliveredAt: Date.now(), txCallIndex })
       await write().catch((error: unknown) => defer(id, route.path, `settled ${txHash}`, write, error))
       logger.info('payment settled', { ...log, tx: txHash, verifyMs: state.verifyMs, handlerMs, settleMs })
-      observe({
-        type: 'settled',
-        route: route.path,
-        asset,
-        amountAtomic: attempt.offer.amountAtomic,
-        usdMicros: attempt.offer.usdMicros,
-        handlerMs,
-        settleMs,
-      })
+      observeSettled(state, handlerMs, settleMs)
       const settlement = settlementFor(attempt, { success: true, transaction: txHash })
       await remember(state, result, settlement)
       return { kind: 'settled', settlement, paymentId: id }
@@ -677,15 +682,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
           await write().catch((error: unknown) => defer(id, route.path, `settled ${txHash}`, write, error))
           await releaseExposure(attempt)
           logger.info('optimistic payment settled', { ...log, tx: txHash, settleMs })
-          observe({
-            type: 'settled',
-            route: route.path,
-            asset,
-            amountAtomic: attempt.offer.amountAtomic,
-            usdMicros: attempt.offer.usdMicros,
-            handlerMs,
-            settleMs,
-          })
+          observeSettled(handle.state, handlerMs, settleMs)
         } else if (outcome.status === 'pending') {
           // Still counted as exposure until the reconciler decides.
           const write = () => ledger.markPending(id, outcome.message, outcome.txHash, { settleMs })
