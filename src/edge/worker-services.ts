@@ -7,6 +7,7 @@ import type { Config } from '../config/env'
 import { openD1Db } from '../db/d1-client'
 import type { AppEnv, Services } from '../http/app-env'
 import { createLogger } from '../lib/logger'
+import { createPrometheusMetrics } from '../ops/metrics'
 import { createServices } from '../services'
 import { configFromBindings, type WorkerBindings } from './bindings'
 import { type SharedStateEndpoint, sharedQuoteStore, sharedRateLimiter } from './shared-stores'
@@ -29,9 +30,13 @@ export function createWorkerRuntime(env: WorkerBindings): WorkerRuntime {
   const config = configFromBindings(env)
   const logger = createLogger(config.logLevel, (line) => console.log(line))
   const shared = () => stubOf<SharedStateEndpoint>(env.SHARED_STATE, 'shared')
+  const db = openD1Db(env.DB)
+  // One registry per isolate, fed by the payment core and the HTTP layer alike (as on Node).
+  const metrics = createPrometheusMetrics({ db, logger })
   const services = createServices({
     config,
-    db: openD1Db(env.DB),
+    db,
+    metrics,
     rpcUrl: config.rpcUrl as string,
     logger,
     createRelayer: (wallet) =>
@@ -42,7 +47,10 @@ export function createWorkerRuntime(env: WorkerBindings): WorkerRuntime {
     },
   })
   // Cloudflare's edge sets cf-connecting-ip to the client it accepted the connection from: the Worker's "socket".
-  const app = createApp(services, undefined, { socketAddress: (c) => getConnInfo(c).remote.address })
+  const app = createApp(services, undefined, {
+    socketAddress: (c) => getConnInfo(c).remote.address,
+    metrics,
+  })
   return { config, services, app }
 }
 
