@@ -2,13 +2,18 @@
  * What the Worker bundle's libraries take from Node's `util` (wrangler.toml `[alias]`): prom-client formats its
  * error messages with `format` and `inspect`. Web-only versions of the two, so the Worker needs no nodejs_compat.
  */
+/** Node's `util.inspect` for what error messages hold: strings, numbers, plain arrays and objects. */
 export function inspect(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
+  if (typeof value === 'string') return `'${value.replaceAll("'", "\\'")}'`
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value)
+  if (Array.isArray(value)) return value.length ? `[ ${value.map(inspect).join(', ')} ]` : '[]'
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(
+      ([key, v]) => `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : `'${key}'`}: ${inspect(v)}`,
+    )
+    return entries.length ? `{ ${entries.join(', ')} }` : '{}'
   }
+  return String(value)
 }
 
 /** `%s`, `%d`, `%i`, `%f`, `%j`, `%o`, `%O` and `%%`, as Node's `util.format`; extra arguments are appended. */
@@ -27,6 +32,8 @@ export function format(template?: unknown, ...args: unknown[]): string {
         return String(token === '%i' ? Math.trunc(Number(arg)) : Number(arg))
       case '%f':
         return String(Number(arg))
+      case '%j':
+        return JSON.stringify(arg)
       default:
         return inspect(arg)
     }
