@@ -25,6 +25,7 @@ import { observeRequests } from './ops/http-metrics'
 import { createPrometheusMetrics, type OpsMetrics } from './ops/metrics'
 import { createReadiness } from './ops/readiness'
 import { registerOpsRoutes } from './ops/routes'
+import { writeOffUnpaid } from './payments/write-off'
 
 export type { AppEnv, Services } from './http/app-env'
 
@@ -159,6 +160,7 @@ export function createApp(
       clientAddress,
       maxDataAgeSeconds: config.ops.readyMaxDataAgeSeconds,
       createRateLimiter: services.adminAccess?.createRateLimiter,
+      writeOff: (id) => writeOffUnpaid(services, id),
     }),
   )
 

@@ -119,6 +119,9 @@ export const AuditQuery = z.strictObject({ limit: Limit(200, 50) })
 
 export const PayerParam = z.object({ payer: Address })
 
+/** A ledger row's id (a UUID). */
+export const PaymentIdParam = z.object({ id: z.uuid({ error: 'a payment id (a UUID)' }) })
+
 /** Micro-dollars from a USD decimal string; JSON numbers are refused (no floats for money). */
 const UsdCap = z
   .string({ error: 'a USD amount as a decimal string, like "0.50"' })

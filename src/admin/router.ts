@@ -15,12 +15,14 @@ import { type ClientAddress, createClientAddress } from '../http/client-address'
 import { ApiError, createErrorRenderer } from '../http/errors'
 import type { Logger } from '../lib/logger'
 import { formatUsdMicros } from '../lib/money'
+import type { WriteOffResult } from '../payments/write-off'
 import { type AdminEnv, adminAuth, requireScope } from './auth'
 import { registerOpsAdminRoutes } from './ops-routes'
 import {
   AuditQuery,
   encodeCursor,
   PayerParam,
+  PaymentIdParam,
   PaymentsQuery,
   parseInput,
   RevenueQuery,
@@ -48,6 +50,8 @@ export interface AdminRouterDeps {
   maxDataAgeSeconds?: number
   /** Where the rate-limit buckets live (default: this process's memory); Workers share them across isolates. */
   createRateLimiter?: (scope: 'ip' | 'key', perMinute: number) => RateLimitPort
+  /** Writes off an `unpaid` optimistic payment (payments/write-off.ts); without it the route answers 404. */
+  writeOff?: (id: string) => Promise<WriteOffResult>
 }
 
 export const DEFAULT_ADMIN_RATE_LIMIT = { perKeyPerMinute: 120, perIpPerMinute: 120 }
@@ -107,6 +111,42 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
       after: q.cursor,
     })
     return c.json(ledgerPage(page))
+  })
+
+  router.post('/payments/:id/write-off', requireScope('write'), async (c) => {
+    const { id } = parseInput(PaymentIdParam, c.req.param())
+    const result = deps.writeOff ? await deps.writeOff(id) : ({ ok: false, reason: 'not_found' } as const)
+    if (!result.ok && result.reason === 'not_found') throw new ApiError('notFound', 'no payment with this id')
+    if (!result.ok) {
+      throw new ApiError(
+        'paymentNotUnpaid',
+        `only an unpaid payment can be written off; this one is ${result.state}`,
+        { state: result.state },
+      )
+    }
+    const { payment } = result
+    const data = {
+      id: payment.id,
+      payer: payment.payer,
+      route: payment.route,
+      usdValue: payment.usdValue,
+      state: payment.state,
+      failureReason: payment.failureReason,
+    }
+    await insertAdminAudit(db, {
+      at: now(),
+      keyId: c.var.adminKey.id,
+      action: 'payment.write_off',
+      detail: data,
+      ip: c.var.clientIp,
+    })
+    logger.warn('unpaid payment written off', { kid: c.var.adminKey.id, paymentId: id, payer: payment.payer })
+    return c.json({
+      success: true,
+      message:
+        'written off: the payer is no longer refused for it, and its exposure and spend were given back',
+      data,
+    })
   })
 
   router.get('/revenue', async (c) => {

@@ -18,6 +18,9 @@ import type { PaymentAttempt } from '../x402/attempt'
 import { schemePayloads } from '../x402/schemes'
 import { payloadReaderFor } from '../x402/schemes/scheme'
 
+/** The failure reason an operator's write-off of an `unpaid` payment leaves on its row. */
+export const WRITTEN_OFF = 'written_off'
+
 export type Transport = 'http' | 'mcp'
 
 /** When a paid body leaves: after the Transfer is on chain (default), or right after verification. */
@@ -135,6 +138,11 @@ export class Ledger {
       ...(txHash ? { txHash } : {}),
       ...fields,
     })
+  }
+
+  /** The operator writes off an `unpaid` payment (see payments/write-off.ts); undefined if it is not `unpaid`. */
+  writeOff(id: string) {
+    return this.transition(id, ['unpaid'], 'failed', { failureReason: WRITTEN_OFF })
   }
 
   /** Claims the single delivery of a settled payment whose response never left; false if already delivered. */

@@ -5,6 +5,7 @@
  */
 import { createWalletClient, type Hash, http, parseAbi } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAdminKey } from '../../src/admin/key-store'
 import { NETWORKS } from '../../src/config/networks'
 import { devnetAccount } from '../../src/devnet/accounts'
 import { reconcileOnce } from '../../src/payments/reconciler'
@@ -290,6 +291,74 @@ describe('optimistic settlement on the devnet', () => {
       const again = await pay(ctx, v2Header(await signUsdcAuthorization(payer)))
       expect(again.status).toBe(200)
       await ctx.services.paid.idle()
+    } finally {
+      await devnet.testClient.setAutomine(true)
+      ctx.close()
+    }
+  })
+
+  it('an operator writes off an unpaid payment: the payer is served again, its exposure given back, audited', async () => {
+    const ctx = await createTestContext({ rpcUrl: devnet.rpcUrl, env: optimisticEnv })
+    const payer = devnetAccount(15)
+    const stash = devnetAccount(16)
+    await sendUsdc(8, payer.address, 17_000n)
+    await devnet.testClient.setBalance({ address: payer.address, value: 10n ** 18n })
+    await devnet.testClient.setAutomine(false)
+    try {
+      expect((await pay(ctx, v2Header(await signUsdcAuthorization(payer)))).status).toBe(200)
+      const wallet = createWalletClient({
+        account: payer,
+        chain: devnet.chain,
+        transport: http(devnet.rpcUrl),
+      })
+      await wallet.writeContract({
+        address: usdc,
+        abi: transferAbi,
+        functionName: 'transfer',
+        args: [stash.address, 17_000n],
+        gas: 100_000n,
+        maxPriorityFeePerGas: 50_000_000_000n,
+        maxFeePerGas: 100_000_000_000n,
+      })
+      await devnet.testClient.mine({ blocks: 1 })
+      await ctx.services.paid.idle()
+      await devnet.testClient.setAutomine(true)
+      const [unpaid] = await ctx.payments({ payer: payer.address })
+      expect(unpaid).toMatchObject({ state: 'unpaid' })
+      expect((await ctx.services.exposure!.usage(payer.address)).payerMicros).toBe(17_000n)
+
+      const { key: readKey } = await createAdminKey(ctx.db, { name: 'ops-read', scope: 'read' })
+      const { key: writeKey } = await createAdminKey(ctx.db, { name: 'ops-write', scope: 'write' })
+      const writeOff = (id: string, key = writeKey) =>
+        ctx.app.request(`http://localhost/admin/payments/${id}/write-off`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${key}` },
+        })
+      expect((await writeOff(unpaid!.id, readKey)).status).toBe(403)
+      expect(await (await writeOff('not-a-uuid')).json()).toMatchObject({ error: 'invalid_parameter' })
+      expect((await writeOff(crypto.randomUUID())).status).toBe(404)
+
+      const done = await writeOff(unpaid!.id)
+      expect(done.status).toBe(200)
+      expect(await done.json()).toMatchObject({
+        data: { id: unpaid!.id, state: 'failed', failureReason: 'written_off' },
+      })
+      expect((await ctx.services.exposure!.usage(payer.address)).payerMicros).toBe(0n)
+      // Only once: the row is no longer unpaid.
+      const again = await writeOff(unpaid!.id)
+      expect(again.status).toBe(409)
+      expect(await again.json()).toMatchObject({ error: 'payment_not_unpaid', state: 'failed' })
+
+      // The payer is served again (with new funds), and nothing of the written-off authorization moved.
+      await sendUsdc(8, payer.address, 17_000n)
+      expect((await pay(ctx, v2Header(await signUsdcAuthorization(payer)))).status).toBe(200)
+      await ctx.services.paid.idle()
+      expect(await devnet.usdcBalance(stash.address)).toBe(17_000n)
+      const audit = await ctx.app.request('http://localhost/admin/audit?limit=5', {
+        headers: { Authorization: `Bearer ${readKey}` },
+      })
+      const entries = ((await audit.json()) as { data: { action: string; detail: { id?: string } }[] }).data
+      expect(entries.find((e) => e.action === 'payment.write_off')?.detail.id).toBe(unpaid!.id)
     } finally {
       await devnet.testClient.setAutomine(true)
       ctx.close()

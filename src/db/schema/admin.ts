@@ -35,6 +35,7 @@ export const ADMIN_AUDIT_ACTIONS = [
   'auth.denied',
   'spend_override.set',
   'spend_override.delete',
+  'payment.write_off',
 ] as const
 export type AdminAuditAction = (typeof ADMIN_AUDIT_ACTIONS)[number]
 
