@@ -89,17 +89,6 @@ export function attemptFromRow(row: Payment, network: NetworkConfig): PaymentAtt
   } as PaymentAttempt
 }
 
-/** Gives back the spend-limit windows a payment that turned out not to be charged was holding. */
-async function giveBackSpend(deps: ReconcilerDeps, row: Payment): Promise<void> {
-  if (row.spendAt === null) return
-  await deps.limiter?.releasePayment({
-    payer: row.payer,
-    route: row.route,
-    usdMicros: usdMicros(row.usdValue),
-    atSeconds: row.spendAt,
-  })
-}
-
 /**
  * Cleans up after requests that did not finish. Releases reservations abandoned before settlement (a crash, a
  * request that hung) with their spend holds; resolves `pending` payments (and `settling` ones a crash left behind)
@@ -121,7 +110,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
   const abandoned = await deps.ledger.releaseAbandoned(now - (deps.abandonedAfterMs ?? abandonedAfterMs(120)))
   for (const row of abandoned) {
     summary.abandoned++
-    await giveBackSpend(deps, row).catch((error: unknown) => {
+    await deps.limiter?.releaseHeldBy(row).catch((error: unknown) => {
       summary.errors++
       deps.logger.warn('reconcile: spend give-back failed', {
         paymentId: row.id,
@@ -161,7 +150,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
       } else if (outcome.status === 'failed') {
         if (await deps.ledger.markFailed(row.id, outcome.reason)) {
           // Never charged after all: its amount no longer counts against the payer's limits, its key is free.
-          await giveBackSpend(deps, row)
+          await deps.limiter?.releaseHeldBy(row)
           await deps.idempotency?.forgetPayment(row.id)
         }
         summary.failed++

@@ -8,7 +8,8 @@ import {
   incrementWithinCap,
   pruneCounters,
 } from '../db/queries/spend'
-import type { UsdMicros } from '../lib/money'
+import type { Payment } from '../db/schema'
+import { type UsdMicros, usdMicros } from '../lib/money'
 
 /** Caps; null = no cap. */
 export interface SpendCaps {
@@ -201,6 +202,17 @@ export class SpendLimiter {
     await this.release(
       windows.map((w) => ({ scope: w.scope, windowStart: w.windowStart, amount: args.usdMicros })),
     )
+  }
+
+  /** Gives back the spend a ledger row holds (none when its spend was never reserved): a payment never charged. */
+  releaseHeldBy(row: Pick<Payment, 'payer' | 'route' | 'usdValue' | 'spendAt'>): Promise<void> {
+    if (row.spendAt === null) return Promise.resolve()
+    return this.releasePayment({
+      payer: row.payer,
+      route: row.route,
+      usdMicros: usdMicros(row.usdValue),
+      atSeconds: row.spendAt,
+    })
   }
 
   /** Drops counters of windows that closed more than a day ago. */

@@ -11,7 +11,7 @@ export type WriteOffResult =
 
 export interface WriteOffDeps {
   ledger: Pick<Ledger, 'writeOff' | 'get'>
-  limiter: Pick<SpendLimiter, 'releasePayment'>
+  limiter: Pick<SpendLimiter, 'releaseHeldBy'>
   exposure?: Pick<ExposureLimiter, 'release'>
 }
 
@@ -27,15 +27,7 @@ export async function writeOffUnpaid(deps: WriteOffDeps, id: string): Promise<Wr
     const row = await deps.ledger.get(id)
     return row ? { ok: false, reason: 'not_unpaid', state: row.state } : { ok: false, reason: 'not_found' }
   }
-  const amount = usdMicros(payment.usdValue)
-  await deps.exposure?.release(payment.payer, amount)
-  if (payment.spendAt !== null) {
-    await deps.limiter.releasePayment({
-      payer: payment.payer,
-      route: payment.route,
-      usdMicros: amount,
-      atSeconds: payment.spendAt,
-    })
-  }
+  await deps.exposure?.release(payment.payer, usdMicros(payment.usdValue))
+  await deps.limiter.releaseHeldBy(payment)
   return { ok: true, payment }
 }
