@@ -23,6 +23,8 @@ export const DEFAULT_VERSION_RECHECK_MS = 2_000
  */
 export class DataVersionTracker {
   private state: { version: number; counter: number | undefined; readAt: number } | undefined
+  /** When the version was last confirmed (counter or row read). */
+  private checkedAt = Number.NEGATIVE_INFINITY
   private counterAvailable = true
   private readonly recheckMs: number
   private readonly now: () => number
@@ -35,18 +37,29 @@ export class DataVersionTracker {
     this.now = options.now ?? Date.now
   }
 
-  async current(): Promise<number> {
+  /**
+   * `maxAgeMs`: a caller that can live with a version confirmed that long ago (the discovery examples in every 402)
+   * gets it without a query.
+   */
+  async current(options: { maxAgeMs?: number } = {}): Promise<number> {
+    if (this.state && options.maxAgeMs !== undefined && this.now() - this.checkedAt < options.maxAgeMs)
+      return this.state.version
     const counter = this.counterAvailable ? await this.source.readChangeCounter() : undefined
     if (counter === undefined) this.counterAvailable = false
     const state = this.state
     if (state) {
       const unchanged =
         counter !== undefined ? counter === state.counter : this.now() - state.readAt < this.recheckMs
-      if (unchanged) return state.version
+      if (unchanged) {
+        // Confirmed now only if the counter was read; without one, the row read is the last confirmation.
+        if (counter !== undefined) this.checkedAt = this.now()
+        return state.version
+      }
     }
     // The counter is read before the row: a commit in between makes the next call read the row again.
     const version = await this.source.readVersion()
     this.state = { version, counter, readAt: this.now() }
+    this.checkedAt = this.state.readAt
     return version
   }
 
@@ -56,5 +69,6 @@ export class DataVersionTracker {
    */
   record(version: number): void {
     this.state = { version, counter: this.state?.counter, readAt: this.now() }
+    this.checkedAt = this.state.readAt
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteDb, type SqliteHandle } from '../db/client'
-import { getDataVersion } from '../db/queries/market-data'
+import { externalChangeCounter, getDataVersion } from '../db/queries/market-data'
 import type { Candle } from '../lib/candle'
 import { DataVersionTracker } from './data-version'
 import { MarketStore } from './store'
@@ -89,6 +89,36 @@ describe('DataVersionTracker without a change counter (as on D1)', () => {
     now += 1
     expect(await tracker.current()).toBe(1)
     expect(rowReads).toBe(2)
+  })
+})
+
+describe('DataVersionTracker with maxAgeMs (what the discovery examples of every 402 ask)', () => {
+  it('answers from a version confirmed within maxAgeMs without a query, then checks again', async () => {
+    const [serverDb, ingestDb] = twoConnections()
+    let now = 1_000_000
+    let counterReads = 0
+    const tracker = new DataVersionTracker(
+      {
+        readVersion: () => getDataVersion(serverDb.db),
+        readChangeCounter: async () => {
+          counterReads++
+          return (await externalChangeCounter(serverDb.db)) as number
+        },
+      },
+      { now: () => now },
+    )
+    expect(await tracker.current({ maxAgeMs: 1_000 })).toBe(0)
+    expect(counterReads).toBe(1)
+    await new MarketStore(ingestDb.db).saveCandles('1d', [bar('2026-03-18', 1.8)], 'csv')
+    now += 999
+    expect(await tracker.current({ maxAgeMs: 1_000 })).toBe(0)
+    expect(counterReads).toBe(1)
+    // A caller without maxAgeMs always checks, and its check counts as a confirmation for the others.
+    expect(await tracker.current()).toBe(1)
+    expect(counterReads).toBe(2)
+    now += 1_000
+    expect(await tracker.current({ maxAgeMs: 1_000 })).toBe(1)
+    expect(counterReads).toBe(3)
   })
 })
 

@@ -58,8 +58,9 @@ export class MarketStore {
     )
   }
 
-  version(): Promise<number> {
-    return this.dataVersion.current()
+  /** The current data version; `maxAgeMs` accepts one confirmed that long ago (see DataVersionTracker). */
+  version(options?: { maxAgeMs?: number }): Promise<number> {
+    return this.dataVersion.current(options)
   }
 
   async hasData(): Promise<boolean> {

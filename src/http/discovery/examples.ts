@@ -20,13 +20,13 @@ export interface ExampleOutput {
  */
 export const EXAMPLE_ITEMS = 1
 
-/** Where an example came from: the loaded data, or the output schema when the data cannot answer the example query. */
 /**
  * How long a market-data version read stays trusted for the examples: a new ingest shows in them within a second,
  * and a 402 (which carries the example) costs no query.
  */
 export const EXAMPLE_VERSION_RECHECK_MS = 1_000
 
+/** Where an example came from: the loaded data, or the output schema when the data cannot answer the example query. */
 export type ExampleSource = 'loaded-data' | 'schema-sample'
 
 export interface Example {
@@ -40,27 +40,9 @@ export interface Example {
  * the loaded data cannot answer the example query (another universe, no data yet) the example is a deterministic
  * sample of the output schema (openapi-sampler), and `meta.example` says so.
  */
-export function createExampleOutputs(deps: {
-  answer: AnswerEndpoint
-  market: Pick<MarketStore, 'version'>
-  now?: () => number
-}) {
+export function createExampleOutputs(deps: { answer: AnswerEndpoint; market: Pick<MarketStore, 'version'> }) {
   const memo = new Map<string, { version: number; example: Promise<Example>; ready?: Example }>()
-  const now = deps.now ?? Date.now
-  let versionRead: { at: number; version: Promise<number> } | undefined
-  /** The market-data version, read at most once per {@link EXAMPLE_VERSION_RECHECK_MS}. */
-  function currentVersion(): Promise<number> {
-    const at = now()
-    if (!versionRead || at - versionRead.at >= EXAMPLE_VERSION_RECHECK_MS) {
-      const read = { at, version: deps.market.version() }
-      // A failed read is not trusted for the next second: the next call asks again.
-      read.version.catch(() => {
-        if (versionRead === read) versionRead = undefined
-      })
-      versionRead = read
-    }
-    return versionRead.version
-  }
+  const currentVersion = () => deps.market.version({ maxAgeMs: EXAMPLE_VERSION_RECHECK_MS })
 
   async function compute(endpoint: Endpoint): Promise<Example> {
     const parsed = endpoint.parse(endpoint.examples.ok)
