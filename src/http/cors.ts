@@ -49,10 +49,9 @@ export const CORS_ANSWER_HEADERS = {
  */
 export function corsPreflight(): MiddlewareHandler {
   const preflight = {
-    'Access-Control-Allow-Origin': '*',
+    ...CORS_ANSWER_HEADERS,
     'Access-Control-Allow-Methods': CORS_POLICY.allowMethods.join(','),
     'Access-Control-Allow-Headers': CORS_POLICY.allowHeaders.join(','),
-    'Access-Control-Expose-Headers': CORS_POLICY.exposeHeaders.join(','),
     'Access-Control-Max-Age': String(CORS_POLICY.maxAge),
     Vary: 'Access-Control-Request-Headers',
   }

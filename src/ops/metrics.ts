@@ -65,12 +65,12 @@ const methodLabel = (method: string) => (METHODS.has(method) ? method : 'other')
  * (about 10 µs, a tenth of a 402's budget). Only for metrics that are never reset; bounded like the label values.
  */
 const MAX_CACHED_SERIES = 1_024
-function seriesCache<Child>(make: (key: string) => Child) {
+function seriesCache<Child>() {
   const children = new Map<string, Child>()
-  return (key: string): Child => {
+  return (key: string, make: () => Child): Child => {
     let child = children.get(key)
     if (!child) {
-      child = make(key)
+      child = make()
       if (children.size < MAX_CACHED_SERIES) children.set(key, child)
     }
     return child
@@ -100,25 +100,14 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
     buckets: FAST,
     registers,
   })
-
   const challenges = new Counter({
     name: METRIC_NAMES.challenges,
     help: '402 responses carrying payment requirements, by route and reason (payment_required or the refusal).',
     labelNames: ['route', 'reason'] as const,
     registers,
   })
-  const httpSeries = seriesCache((key) => {
-    const [method, route, status] = key.split(' ') as [string, string, string]
-    const labels = { method: methodLabel(method), route: routeLabel(route) }
-    return {
-      requests: httpRequests.labels({ ...labels, status }),
-      duration: httpDuration.labels(labels),
-    }
-  })
-  const challengeSeries = seriesCache((key) => {
-    const [route, reason] = key.split(' ') as [string, string | undefined]
-    return challenges.labels({ route: routeLabel(route), reason: reasonLabel(reason) })
-  })
+  const httpSeries = seriesCache<{ requests: { inc(): void }; duration: { observe(v: number): void } }>()
+  const challengeSeries = seriesCache<{ inc(): void }>()
   const paymentOutcomes = new Counter({
     name: METRIC_NAMES.payments,
     help: 'Paid requests by outcome (settled, released, refused, pending, failed; optimistic: served, unpaid), asset and reason.',
@@ -254,12 +243,20 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
   return {
     registry,
     observeHttpRequest({ method, route, status, seconds }) {
-      const series = httpSeries(`${method} ${route} ${status}`)
+      const series = httpSeries(`${method} ${route} ${status}`, () => {
+        const labels = { method: methodLabel(method), route: routeLabel(route) }
+        return {
+          requests: httpRequests.labels({ ...labels, status: String(status) }),
+          duration: httpDuration.labels(labels),
+        }
+      })
       series.requests.inc()
       series.duration.observe(seconds)
     },
     recordChallenge({ route, reason }) {
-      challengeSeries(`${route} ${reason}`).inc()
+      challengeSeries(`${route} ${reason}`, () =>
+        challenges.labels({ route: routeLabel(route), reason: reasonLabel(reason) }),
+      ).inc()
     },
     recordPaymentOutcome({ outcome, asset, reason }) {
       paymentOutcomes.inc({
