@@ -244,36 +244,42 @@ describe('optimistic settlement on the devnet', () => {
     }
   })
 
+  /**
+   * One optimistic payment of `payer` served, then the payer moves its funds to `stash` with a higher tip before the
+   * settlement is mined, so it lands first: the payment ends `unpaid`. Leaves automining off (the caller turns it on).
+   */
+  async function servedThenUnpaid(
+    ctx: Awaited<ReturnType<typeof createTestContext>>,
+    payer: ReturnType<typeof devnetAccount>,
+    stash: ReturnType<typeof devnetAccount>,
+  ) {
+    await sendUsdc(8, payer.address, 17_000n)
+    await devnet.testClient.setBalance({ address: payer.address, value: 10n ** 18n })
+    await devnet.testClient.setAutomine(false)
+    const paid = await pay(ctx, v2Header(await signUsdcAuthorization(payer)))
+    expect(paid.status).toBe(200)
+    const wallet = createWalletClient({ account: payer, chain: devnet.chain, transport: http(devnet.rpcUrl) })
+    await wallet.writeContract({
+      address: usdc,
+      abi: transferAbi,
+      functionName: 'transfer',
+      args: [stash.address, 17_000n],
+      // Estimating would run against the pending block, where our settlement already took the funds.
+      gas: 100_000n,
+      maxPriorityFeePerGas: 50_000_000_000n,
+      maxFeePerGas: 100_000_000_000n,
+    })
+    await devnet.testClient.mine({ blocks: 1 })
+    await ctx.services.paid.idle()
+    expect(await ctx.payments({ payer: payer.address })).toMatchObject([{ state: 'unpaid' }])
+  }
+
   it('a payer whose optimistic settlement failed (funds moved away between verify and settle) is refused until reconciled', async () => {
     const ctx = await createTestContext({ rpcUrl: devnet.rpcUrl, env: optimisticEnv })
     const payer = devnetAccount(12)
     const stash = devnetAccount(13)
-    await sendUsdc(8, payer.address, 17_000n)
-    await devnet.testClient.setBalance({ address: payer.address, value: 10n ** 18n })
-    await devnet.testClient.setAutomine(false)
     try {
-      const paid = await pay(ctx, v2Header(await signUsdcAuthorization(payer)))
-      expect(paid.status).toBe(200)
-      // Before the settlement is mined, the payer moves its funds away with a higher tip: it lands first.
-      const wallet = createWalletClient({
-        account: payer,
-        chain: devnet.chain,
-        transport: http(devnet.rpcUrl),
-      })
-      await wallet.writeContract({
-        address: usdc,
-        abi: transferAbi,
-        functionName: 'transfer',
-        args: [stash.address, 17_000n],
-        // Estimating would run against the pending block, where our settlement already took the funds.
-        gas: 100_000n,
-        maxPriorityFeePerGas: 50_000_000_000n,
-        maxFeePerGas: 100_000_000_000n,
-      })
-      await devnet.testClient.mine({ blocks: 1 })
-      await ctx.services.paid.idle()
-      expect(await ctx.payments({ payer: payer.address })).toMatchObject([{ state: 'unpaid' }])
-
+      await servedThenUnpaid(ctx, payer, stash)
       await devnet.testClient.setAutomine(true)
       const refused = await pay(ctx, v2Header(await signUsdcAuthorization(payer)))
       expect(refused.status).toBe(402)
@@ -301,30 +307,10 @@ describe('optimistic settlement on the devnet', () => {
     const ctx = await createTestContext({ rpcUrl: devnet.rpcUrl, env: optimisticEnv })
     const payer = devnetAccount(15)
     const stash = devnetAccount(16)
-    await sendUsdc(8, payer.address, 17_000n)
-    await devnet.testClient.setBalance({ address: payer.address, value: 10n ** 18n })
-    await devnet.testClient.setAutomine(false)
     try {
-      expect((await pay(ctx, v2Header(await signUsdcAuthorization(payer)))).status).toBe(200)
-      const wallet = createWalletClient({
-        account: payer,
-        chain: devnet.chain,
-        transport: http(devnet.rpcUrl),
-      })
-      await wallet.writeContract({
-        address: usdc,
-        abi: transferAbi,
-        functionName: 'transfer',
-        args: [stash.address, 17_000n],
-        gas: 100_000n,
-        maxPriorityFeePerGas: 50_000_000_000n,
-        maxFeePerGas: 100_000_000_000n,
-      })
-      await devnet.testClient.mine({ blocks: 1 })
-      await ctx.services.paid.idle()
+      await servedThenUnpaid(ctx, payer, stash)
       await devnet.testClient.setAutomine(true)
       const [unpaid] = await ctx.payments({ payer: payer.address })
-      expect(unpaid).toMatchObject({ state: 'unpaid' })
       expect((await ctx.services.exposure!.usage(payer.address)).payerMicros).toBe(17_000n)
 
       const { key: readKey } = await createAdminKey(ctx.db, { name: 'ops-read', scope: 'read' })
