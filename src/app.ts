@@ -160,7 +160,15 @@ export function createApp(
       clientAddress,
       maxDataAgeSeconds: config.ops.readyMaxDataAgeSeconds,
       createRateLimiter: services.adminAccess?.createRateLimiter,
-      writeOff: (id) => writeOffUnpaid(services, id),
+      writeOff: (id) =>
+        writeOffUnpaid(
+          {
+            ...services,
+            nowSeconds: () => Math.floor(Date.now() / 1000),
+            clockSkewSeconds: config.clockSkewSeconds,
+          },
+          id,
+        ),
     }),
   )
 

@@ -117,6 +117,17 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
     const { id } = parseInput(PaymentIdParam, c.req.param())
     const result = deps.writeOff ? await deps.writeOff(id) : ({ ok: false, reason: 'not_found' } as const)
     if (!result.ok && result.reason === 'not_found') throw new ApiError('notFound', 'no payment with this id')
+    if (!result.ok && result.reason === 'still_collectable') {
+      const until = new Date(result.collectableUntil * 1000).toISOString()
+      throw new ApiError(
+        'paymentStillCollectable',
+        `its authorization can still be settled until ${until}; write it off after that`,
+        {
+          collectableUntil: until,
+          retryAfterSeconds: Math.max(1, result.collectableUntil - Math.floor(now() / 1000)),
+        },
+      )
+    }
     if (!result.ok) {
       throw new ApiError(
         'paymentNotUnpaid',

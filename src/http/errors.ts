@@ -19,6 +19,7 @@ export const ErrorCode = {
   idempotencyKeyReused: { status: 409, code: 'idempotency_key_reused' },
   policyNonceUsed: { status: 409, code: 'policy_nonce_used' },
   paymentNotUnpaid: { status: 409, code: 'payment_not_unpaid' },
+  paymentStillCollectable: { status: 409, code: 'payment_still_collectable' },
   uriTooLong: { status: 414, code: 'uri_too_long' },
   rateLimited: { status: 429, code: 'rate_limited' },
   marketDataUnavailable: { status: 503, code: 'market_data_unavailable' },

@@ -252,11 +252,12 @@ describe('optimistic settlement on the devnet', () => {
     ctx: Awaited<ReturnType<typeof createTestContext>>,
     payer: ReturnType<typeof devnetAccount>,
     stash: ReturnType<typeof devnetAccount>,
+    authorization: Parameters<typeof signUsdcAuthorization>[1] = {},
   ) {
     await sendUsdc(8, payer.address, 17_000n)
     await devnet.testClient.setBalance({ address: payer.address, value: 10n ** 18n })
     await devnet.testClient.setAutomine(false)
-    const paid = await pay(ctx, v2Header(await signUsdcAuthorization(payer)))
+    const paid = await pay(ctx, v2Header(await signUsdcAuthorization(payer, authorization)))
     expect(paid.status).toBe(200)
     const wallet = createWalletClient({ account: payer, chain: devnet.chain, transport: http(devnet.rpcUrl) })
     await wallet.writeContract({
@@ -303,12 +304,17 @@ describe('optimistic settlement on the devnet', () => {
     }
   })
 
-  it('an operator writes off an unpaid payment: the payer is served again, its exposure given back, audited', async () => {
-    const ctx = await createTestContext({ rpcUrl: devnet.rpcUrl, env: optimisticEnv })
+  it('an operator writes off an unpaid payment once it can no longer be collected: the payer is served again, its exposure given back, audited', async () => {
+    const ctx = await createTestContext({
+      rpcUrl: devnet.rpcUrl,
+      env: { ...optimisticEnv, CLOCK_SKEW_SECONDS: '0' },
+    })
     const payer = devnetAccount(15)
     const stash = devnetAccount(16)
+    // A short-lived authorization, so the test can wait for it to expire.
+    const validBefore = BigInt(Math.floor(Date.now() / 1000) + 10)
     try {
-      await servedThenUnpaid(ctx, payer, stash)
+      await servedThenUnpaid(ctx, payer, stash, { validBefore })
       await devnet.testClient.setAutomine(true)
       const [unpaid] = await ctx.payments({ payer: payer.address })
       expect((await ctx.services.exposure!.usage(payer.address)).payerMicros).toBe(17_000n)
@@ -323,6 +329,13 @@ describe('optimistic settlement on the devnet', () => {
       expect((await writeOff(unpaid!.id, readKey)).status).toBe(403)
       expect(await (await writeOff('not-a-uuid')).json()).toMatchObject({ error: 'invalid_parameter' })
       expect((await writeOff(crypto.randomUUID())).status).toBe(404)
+      // While the authorization can still be settled on chain, the payment is not written off.
+      const early = await writeOff(unpaid!.id)
+      expect(early.status).toBe(409)
+      expect(await early.json()).toMatchObject({ error: 'payment_still_collectable' })
+      expect(await ctx.payments({ payer: payer.address })).toMatchObject([{ state: 'unpaid' }])
+      while (BigInt(Math.floor(Date.now() / 1000)) <= validBefore)
+        await new Promise((r) => setTimeout(r, 250))
 
       const done = await writeOff(unpaid!.id)
       expect(done.status).toBe(200)
