@@ -1,7 +1,7 @@
 import { createHmac, pbkdf2Sync } from 'node:crypto'
 import { type Address, createKeyPairSignerFromPrivateKeyBytes, type KeyPairSigner } from '@solana/kit'
 import { USDC_DEVNET_ADDRESS } from '@x402/svm'
-import { DEVNET_MNEMONIC } from '../../config/networks'
+import { DEVNET_MNEMONIC } from '../../config/devnet-mnemonic'
 
 /**
  * The local Solana chain's fixed accounts (docs/solana-devnet.md). Keys come from anvil's public test mnemonic, the
