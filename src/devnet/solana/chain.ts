@@ -1,5 +1,12 @@
-import type { Address, Blockhash } from '@solana/kit'
-import { FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from 'litesvm'
+import { type Address, type Blockhash, getAddressDecoder, getAddressEncoder } from '@solana/kit'
+// LiteSVM's native binding, beneath its @solana/kit-typed wrapper: it takes the wire bytes we already hold, and skips
+// loading the wrapper's own @solana/kit major (~0.5 s of start-up on a busy machine).
+import {
+  Account,
+  FailedTransactionMetadata,
+  LiteSvm,
+  type TransactionMetadata,
+} from 'litesvm/dist/internal.js'
 import { type TransactionErrorJson, transactionErrorJson } from './errors'
 import { type RawAccount, readMint, readTokenAccount } from './token-accounts'
 import { type DecodedTransaction, transactionFee } from './transaction'
@@ -83,14 +90,21 @@ export interface BlockhashInfo {
   lastValidBlockHeight: bigint
 }
 
-/** LiteSVM's typings come from its own @solana/kit major; the shapes (base58 strings, byte maps) are the same. */
-// biome-ignore lint/suspicious/noExplicitAny: the one bridge between the two @solana/kit majors
-const forLiteSvm = (value: unknown) => value as any
+const addressBytes = (address: Address) => Uint8Array.from(getAddressEncoder().encode(address))
+
+function rawAccount(account: Account): RawAccount {
+  return {
+    lamports: account.lamports(),
+    data: Uint8Array.from(account.data()),
+    owner: getAddressDecoder().decode(account.owner()),
+    executable: account.executable(),
+  }
+}
 
 const NO_DETAILS: ExecutionDetails = { logs: [], unitsConsumed: 0n, innerInstructions: [], returnData: null }
 
 export class LocalSolanaChain {
-  readonly svm: LiteSVM
+  readonly svm: LiteSvm
   private readonly now: () => number
   private readonly slotMs: number
   private readonly validity: bigint
@@ -108,12 +122,14 @@ export class LocalSolanaChain {
     this.slotMs = options.slotMs ?? 400
     this.validity = BigInt(options.blockhashValiditySlots ?? 150)
     this.historyCapacity = options.historyCapacity ?? 10_000
-    this.svm = new LiteSVM().withBlockhashCheck(false).withTransactionHistory(BigInt(this.historyCapacity))
+    this.svm = new LiteSvm()
+    this.svm.setBlockhashCheck(false)
+    this.svm.setTransactionHistory(BigInt(this.historyCapacity))
     this.startMs = this.now()
     this.baseSlot = this.svm.getClock().slot
     this.slot = this.baseSlot
     this.setClockTime()
-    this.latest = { blockhash: this.svm.latestBlockhash() as string as Blockhash, slot: this.slot }
+    this.latest = { blockhash: this.svm.latestBlockhash() as Blockhash, slot: this.slot }
     this.blockhashes.set(this.latest.blockhash, this.slot)
   }
 
@@ -141,33 +157,22 @@ export class LocalSolanaChain {
   }
 
   getAccount(address: Address): RawAccount | null {
-    const account = this.svm.getAccount(forLiteSvm(address))
-    if (!account.exists) return null
-    return {
-      lamports: BigInt(account.lamports),
-      data: Uint8Array.from(account.data),
-      owner: account.programAddress as string as Address,
-      executable: account.executable,
-    }
+    const account = this.svm.getAccount(addressBytes(address))
+    return account && rawAccount(account)
   }
 
   /** Writes an account as it is (set-up only: a mint at an address whose key nobody holds). */
   setAccount(address: Address, account: RawAccount): void {
+    const { lamports, data, owner, executable } = account
     this.svm.setAccount(
-      forLiteSvm({
-        address,
-        lamports: account.lamports,
-        programAddress: account.owner,
-        executable: account.executable,
-        data: account.data,
-        space: BigInt(account.data.length),
-      }),
+      addressBytes(address),
+      new Account(lamports, data, addressBytes(owner), executable, 0n),
     )
   }
 
   /** Credits SOL from LiteSVM's faucet (set-up only). */
   airdrop(address: Address, lamports: bigint): void {
-    const result = this.svm.airdrop(forLiteSvm(address), forLiteSvm(lamports))
+    const result = this.svm.airdrop(addressBytes(address), lamports)
     if (!result || result instanceof FailedTransactionMetadata) {
       throw new Error(
         `airdrop to ${address} failed: ${result ? transactionErrorJson(result.err()) : 'no result'}`,
@@ -180,7 +185,7 @@ export class LocalSolanaChain {
   }
 
   getBalance(address: Address): bigint {
-    return BigInt(this.svm.getBalance(forLiteSvm(address)) ?? 0n)
+    return this.svm.getBalance(addressBytes(address)) ?? 0n
   }
 
   decimalsOf(mint: Address): number | undefined {
@@ -206,7 +211,10 @@ export class LocalSolanaChain {
     }
     const keys = decoded.message.staticAccounts
     const before = this.snapshot(keys)
-    const result = this.svm.sendTransaction(forLiteSvm(decoded.transaction))
+    const result =
+      decoded.message.version === 'legacy'
+        ? this.svm.sendLegacyTransaction(decoded.wire)
+        : this.svm.sendVersionedTransaction(decoded.wire)
     const meta = result instanceof FailedTransactionMetadata ? result.meta() : result
     const err = result instanceof FailedTransactionMetadata ? transactionErrorJson(result.err()) : null
     // A transaction that never loaded (bad signature, unknown fee payer…) carries no signature and charged nothing.
@@ -243,12 +251,15 @@ export class LocalSolanaChain {
         ...NO_DETAILS,
       }
     }
-    this.svm.withSigverify(options.sigVerify)
-    let result: ReturnType<LiteSVM['simulateTransaction']>
+    this.svm.setSigverify(options.sigVerify)
+    let result: ReturnType<LiteSvm['simulateVersionedTransaction']>
     try {
-      result = this.svm.simulateTransaction(forLiteSvm(decoded.transaction))
+      result =
+        decoded.message.version === 'legacy'
+          ? this.svm.simulateLegacyTransaction(decoded.wire)
+          : this.svm.simulateVersionedTransaction(decoded.wire)
     } finally {
-      this.svm.withSigverify(true)
+      this.svm.setSigverify(true)
     }
     if (result instanceof FailedTransactionMetadata) {
       const err = transactionErrorJson(result.err())
@@ -263,16 +274,14 @@ export class LocalSolanaChain {
     }
     let postAccounts: (RawAccount | null)[] | null = null
     if (options.accounts) {
-      const changed = new Map(result.postAccounts().map((account) => [account.address as string, account]))
+      const changed = new Map(
+        result
+          .postAccounts()
+          .map((entry) => [getAddressDecoder().decode(entry.address) as string, entry.account()]),
+      )
       postAccounts = options.accounts.map((address) => {
         const account = changed.get(address)
-        if (!account) return this.getAccount(address)
-        return {
-          lamports: BigInt(account.lamports),
-          data: Uint8Array.from(account.data),
-          owner: account.programAddress as string as Address,
-          executable: account.executable,
-        }
+        return account ? rawAccount(account) : this.getAccount(address)
       })
     }
     return {
@@ -314,7 +323,7 @@ export class LocalSolanaChain {
     this.svm.warpToSlot(target)
     this.setClockTime()
     this.svm.expireBlockhash()
-    this.latest = { blockhash: this.svm.latestBlockhash() as string as Blockhash, slot: target }
+    this.latest = { blockhash: this.svm.latestBlockhash() as Blockhash, slot: target }
     this.blockhashes.set(this.latest.blockhash, target)
     for (const [blockhash, issued] of this.blockhashes) {
       if (issued + this.validity < target) this.blockhashes.delete(blockhash)
