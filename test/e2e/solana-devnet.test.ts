@@ -14,8 +14,9 @@ import {
   type Signature,
   signBytes,
 } from '@solana/kit'
+import { findAssociatedTokenPda, TOKEN_PROGRAM_ADDRESS } from '@solana-program/token'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { solanaDevnetSigner } from '../../src/devnet/solana/accounts'
+import { SOLANA_DEVNET_USDC_MINT, solanaDevnetSigner } from '../../src/devnet/solana/accounts'
 import { type SolanaDevnetProcess, startSolanaDevnet } from '../../src/devnet/solana/process'
 import { type SolanaDevnetServer, startSolanaDevnetServer } from '../../src/devnet/solana/server'
 import { freePort } from '../helpers/devnet'
@@ -90,6 +91,24 @@ describe('local Solana chain in its own process, with the official x402 client a
     expect(
       landed?.meta?.logMessages?.some((line) => line.includes('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr')),
     ).toBe(true)
+
+    const parsed = await read.rpc
+      .getTransaction(signature, { maxSupportedTransactionVersion: 0, encoding: 'jsonParsed' })
+      .send()
+    const instructions = parsed?.transaction.message.instructions as unknown[]
+    expect(instructions).toContainEqual(
+      expect.objectContaining({
+        program: 'spl-token',
+        parsed: expect.objectContaining({
+          type: 'transferChecked',
+          info: expect.objectContaining({
+            authority: payer,
+            tokenAmount: expect.objectContaining({ amount: '17000' }),
+          }),
+        }),
+      }),
+    )
+    expect(instructions).toContainEqual(expect.objectContaining({ program: 'spl-memo' }))
 
     // The same transaction again: the facilitator remembers it, and the chain refuses it outright.
     expect((await scheme.settle(payload, requirements)).success).toBe(false)
@@ -181,6 +200,48 @@ describe('local Solana chain refusing bad payments (in this process, clock under
       message: 'Transaction simulation failed: Blockhash not found',
     })
     expect(await read.usdc(payer)).toBe(before)
+  })
+
+  it('simulates without changing state: post-state of asked accounts, a replaced blockhash on request', async () => {
+    const read = solanaReader(server.rpcUrl)
+    const payer = (await solanaDevnetSigner(6)).address
+    const payload = await payWithOfficialClient(server.rpcUrl, 6, await solanaRequirements())
+    const [payerAta] = await findAssociatedTokenPda({
+      owner: payer,
+      mint: SOLANA_DEVNET_USDC_MINT,
+      tokenProgram: TOKEN_PROGRAM_ADDRESS,
+    })
+    const config = {
+      encoding: 'base64',
+      accounts: { addresses: [payerAta], encoding: 'jsonParsed' },
+      innerInstructions: true,
+    }
+    const simulated = await rawRpc(server.rpcUrl, 'simulateTransaction', [
+      payload.payload.transaction,
+      config,
+    ])
+    const value = (simulated.result as { value: Record<string, unknown> }).value
+    expect(value.err).toBeNull()
+    expect(JSON.stringify(value.accounts)).toContain(`"amount":"${1_000_000_000n - PAYMENT_AMOUNT}"`)
+    expect(value.logs).toContain(`Program ${TOKEN_PROGRAM_ADDRESS} success`)
+    expect(await read.usdc(payer)).toBe(1_000_000_000n)
+
+    server.chain.advanceSlots(151)
+    const replaced = await rawRpc(server.rpcUrl, 'simulateTransaction', [
+      payload.payload.transaction,
+      { encoding: 'base64', replaceRecentBlockhash: true },
+    ])
+    const replacedValue = (replaced.result as { value: Record<string, unknown> }).value
+    expect(replacedValue.err).toBeNull()
+    const latest = server.chain.latestBlockhash()
+    expect(replacedValue.replacementBlockhash).toEqual({
+      blockhash: latest.blockhash,
+      lastValidBlockHeight: Number(latest.lastValidBlockHeight),
+    })
+    const both = { encoding: 'base64', replaceRecentBlockhash: true, sigVerify: true }
+    expect(
+      (await rawRpc(server.rpcUrl, 'simulateTransaction', [payload.payload.transaction, both])).error?.code,
+    ).toBe(-32602)
   })
 
   it('refuses a transaction signed by another key than the payer it names', async () => {
