@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { mnemonicToSeedSync } from '@scure/bip39'
 import { createKeyPairSignerFromPrivateKeyBytes } from '@solana/kit'
 import { HDKey } from 'micro-key-producer/slip10.js'
@@ -5,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { DEVNET_MNEMONIC } from '../../config/devnet-mnemonic'
 import {
   bip39Seed,
+  SOLANA_DEVNET_USDC_MINT,
   SOLANA_PAYER_INDEXES,
   slip10Ed25519PrivateKey,
   solanaDerivationPath,
@@ -46,6 +49,12 @@ describe('local Solana account derivation', () => {
   })
 
   it('derives the addresses docs/solana-devnet.md lists', async () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/solana-devnet.md'), 'utf8')
+    for (const index of [0, ...SOLANA_PAYER_INDEXES]) {
+      const { address } = await solanaDevnetSigner(index)
+      expect(doc).toContain(`| ${index} | \`${solanaDerivationPath(index)}\` | \`${address}\` |`)
+    }
+    expect(doc).toContain(SOLANA_DEVNET_USDC_MINT)
     // m/44'/501'/i'/0' is the path Phantom and `solana-keygen … 'prompt:?key=i/0'` use for account i.
     expect((await solanaDevnetSigner(0)).address).toBe('oeYf6KAJkLYhBuR8CiGc6L4D4Xtfepr85fuDgA9kq96')
     expect((await solanaDevnetSigner(1)).address).toBe('AqynRZwvVqUPRwRJXvm6odUb3t93fDjnWe3p6BeuUFxD')
