@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { type LeftoverDevnet, removeDevnetPidFile, stopLeftoverDevnet, writeDevnetPidFile } from './pid-file'
-import { killGroup, parentDeathPrefix } from './process-group'
+import { type DevnetProcess, killGroup, parentDeathPrefix } from './process-group'
 
 const require = createRequire(import.meta.url)
 
@@ -26,13 +26,7 @@ export interface AnvilOptions {
   dieWithParent?: boolean
 }
 
-export interface AnvilInstance {
-  rpcUrl: string
-  pid: number
-  /** What the pid file said about an earlier run (`stopped`: an orphaned anvil of ours was stopped first). */
-  leftover: LeftoverDevnet
-  stop(): Promise<void>
-}
+export type AnvilInstance = DevnetProcess
 
 export class AnvilStartError extends Error {
   override name = 'AnvilStartError'

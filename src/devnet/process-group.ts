@@ -1,7 +1,17 @@
 import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import type { LeftoverDevnet } from './pid-file'
 
 /** Helpers for the devnet chains we run as child processes (anvil, the local Solana chain). */
+
+/** A running devnet chain process. */
+export interface DevnetProcess {
+  rpcUrl: string
+  pid: number
+  /** What the pid file said about an earlier run (`stopped`: an orphaned chain of ours was stopped first). */
+  leftover: LeftoverDevnet
+  stop(): Promise<void>
+}
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv']
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { type LeftoverDevnet, removeDevnetPidFile, stopLeftoverDevnet, writeDevnetPidFile } from '../pid-file'
-import { killGroup, parentDeathPrefix } from '../process-group'
+import { type DevnetProcess, killGroup, parentDeathPrefix } from '../process-group'
 
 /** Starts the local Solana chain (./main.ts) as its own process, as startAnvil does for the EVM devnet. */
 
@@ -24,12 +24,7 @@ export interface SolanaDevnetOptions {
   dieWithParent?: boolean
 }
 
-export interface SolanaDevnetProcess {
-  rpcUrl: string
-  pid: number
-  leftover: LeftoverDevnet
-  stop(): Promise<void>
-}
+export type SolanaDevnetProcess = DevnetProcess
 
 export class SolanaDevnetStartError extends Error {
   override name = 'SolanaDevnetStartError'
