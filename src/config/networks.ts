@@ -85,5 +85,4 @@ export const CANONICAL = {
   multicall3: '0xcA11bde05977b3631167028862bE2a173976CA11',
 } as const satisfies Record<string, Address>
 
-/** anvil's well-known test mnemonic: account 0 settles and receives, accounts 1–9 are payers. Devnet only. */
-export const DEVNET_MNEMONIC = 'test test test test test test test test test test test junk'
+export { DEVNET_MNEMONIC } from './devnet-mnemonic'

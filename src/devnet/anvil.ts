@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { type LeftoverDevnet, removeDevnetPidFile, stopLeftoverDevnet, writeDevnetPidFile } from './pid-file'
+import { type DevnetProcess, killGroup, parentDeathPrefix } from './process-group'
 
 const require = createRequire(import.meta.url)
 
@@ -26,13 +26,7 @@ export interface AnvilOptions {
   dieWithParent?: boolean
 }
 
-export interface AnvilInstance {
-  rpcUrl: string
-  pid: number
-  /** What the pid file said about an earlier run (`stopped`: an orphaned anvil of ours was stopped first). */
-  leftover: LeftoverDevnet
-  stop(): Promise<void>
-}
+export type AnvilInstance = DevnetProcess
 
 export class AnvilStartError extends Error {
   override name = 'AnvilStartError'
@@ -57,15 +51,6 @@ async function rpcAnswers(url: string): Promise<boolean> {
   } catch {
     return false
   }
-}
-
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv']
-
-/** `setpriv --pdeathsig SIGTERM --` when this is Linux and util-linux is there (it is on Debian and Ubuntu). */
-function parentDeathPrefix(): string[] {
-  if (process.platform !== 'linux') return []
-  const setpriv = SETPRIV.find((file) => existsSync(file))
-  return setpriv ? [setpriv, '--pdeathsig', 'SIGTERM', '--'] : []
 }
 
 /**
@@ -160,14 +145,5 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilInstance> 
       }
       forget()
     },
-  }
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return
-  try {
-    process.kill(-child.pid, 'SIGTERM')
-  } catch {
-    // already gone
   }
 }
