@@ -20,14 +20,17 @@ const evmDist = path.join(path.dirname(require.resolve('@x402/evm')), '..', 'esm
 
 /**
  * A value @x402/evm defines but does not export from any entry point (the channel contract's ABI, the Permit2
- * deposit collector's address): imported from the bundled chunk that declares it, found by its `var` declaration,
- * so the comparison is with the exact bytes the official client and facilitator run.
+ * deposit collector's address, the facilitator's ClaimBatch and Refund signers): imported from the bundled chunk
+ * that declares it (`var name =` or `function name(`), so tests use the exact code the official client and
+ * facilitator run.
  */
 export async function officialInternal<T>(name: string): Promise<T> {
-  const chunk = readdirSync(evmDist).find(
-    (file) =>
-      file.endsWith('.mjs') && readFileSync(path.join(evmDist, file), 'utf8').includes(`var ${name} =`),
-  )
+  const declarations = [`var ${name} =`, `function ${name}(`]
+  const chunk = readdirSync(evmDist).find((file) => {
+    if (!file.endsWith('.mjs')) return false
+    const text = readFileSync(path.join(evmDist, file), 'utf8')
+    return declarations.some((declaration) => text.includes(declaration))
+  })
   if (!chunk) throw new Error(`${name} not found in @x402/evm's bundle`)
   const module = (await import(pathToFileURL(path.join(evmDist, chunk)).href)) as Record<string, T>
   const value = module[name]
