@@ -8,15 +8,16 @@ import { createBatchSettlementEIP3009DepositPayload, signVoucher } from '@x402/e
 import {
   type Abi,
   type Address,
-  encodeAbiParameters,
   type Hex,
   keccak256,
   parseAbi,
   parseEventLogs,
+  recoverAddress,
   toHex,
 } from 'viem'
 import type { HDAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import smartWalletArtifact from '../../contracts/artifacts/TestSmartWallet.json'
 import ourAbiJson from '../../contracts-abi/x402-batch-settlement.json'
 import { erc20Abi } from '../../src/chain/abis'
 import { NETWORKS } from '../../src/config/networks'
@@ -251,7 +252,7 @@ describe('deposit', () => {
 
   it('an ERC-1271 smart wallet can be the payer: it authorizes the deposit and signs vouchers', async () => {
     const owner = devnetAccount(10)
-    const artifact = (await import('../../contracts/artifacts/TestSmartWallet.json')).default as {
+    const artifact = smartWalletArtifact as unknown as {
       abi: Abi
       bytecode: Hex
     }
@@ -358,7 +359,6 @@ describe('claims and settlement', () => {
     ]
     const signature = await signClaimBatch(authorizer, asOfficial(claims), network)
     const digest = await read<Hex>('getClaimBatchDigest', [claims])
-    const { recoverAddress } = await import('viem')
     expect(await recoverAddress({ hash: digest, signature })).toBe(authorizer.address)
     const { events } = await send('claimWithSignature', [claims, signature], stranger)
     expect(names(events)).toEqual(['Claimed', 'Claimed'])
