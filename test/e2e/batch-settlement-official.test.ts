@@ -133,13 +133,13 @@ const settlePayload = (reqs: Requirements, payload: Record<string, unknown>) => 
   payload,
 })
 
-const channelState = async (channelId: Hex) =>
-  devnet.client.readContract({
-    address: CHANNELS,
-    abi,
-    functionName: 'channels',
-    args: [channelId],
-  }) as Promise<readonly [bigint, bigint]>
+/** A server-authored claim or settle, submitted through the official facilitator. */
+const submit = (reqs: Requirements, payload: Record<string, unknown>) =>
+  facilitator.settle(settlePayload(reqs, payload) as never, reqs as never)
+
+const readChannels = <T>(functionName: string, args: readonly unknown[]) =>
+  devnet.client.readContract({ address: CHANNELS, abi, functionName, args }) as Promise<T>
+const channelState = (channelId: Hex) => readChannels<readonly [bigint, bigint]>('channels', [channelId])
 const balanceOf = (token: Address, owner: Address) =>
   devnet.client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [owner] })
 const clientFor = (payer: HDAccount) => new ChannelClient(toClientEvmSigner(payer, devnet.client as never))
@@ -174,35 +174,19 @@ describe('batch-settlement stand-in with the official client and facilitator', (
   })
 
   it('claims the latest voucher with the ClaimBatch signature the facilitator makes, then settles to payTo', async () => {
-    const claim = await facilitator.settle(
-      settlePayload(reqs, { type: 'claim', claims: [claimRow(server)] }) as never,
-      reqs as never,
-    )
+    const claim = await submit(reqs, { type: 'claim', claims: [claimRow(server)] })
     expect(claim, JSON.stringify(claim)).toMatchObject({ success: true })
     gas.claim1 = (await gasOf(devnet, claim.transaction as Hex)).gas
     expect(await channelState(server.channelId)).toEqual([100_000n, 10_000n])
-    expect(
-      await devnet.client.readContract({
-        address: CHANNELS,
-        abi,
-        functionName: 'receivers',
-        args: [receiver, USDC],
-      }),
-    ).toEqual([10_000n, 0n])
+    expect(await readChannels('receivers', [receiver, USDC])).toEqual([10_000n, 0n])
 
     const before = await balanceOf(USDC, receiver)
-    const settled = await facilitator.settle(
-      settlePayload(reqs, { type: 'settle', receiver, token: USDC }) as never,
-      reqs as never,
-    )
+    const settled = await submit(reqs, { type: 'settle', receiver, token: USDC })
     // The facilitator reads the amount from our Settled event.
     expect(settled, JSON.stringify(settled)).toMatchObject({ success: true, amount: '10000' })
     gas.settle = (await gasOf(devnet, settled.transaction as Hex)).gas
     expect(await balanceOf(USDC, receiver)).toBe(before + 10_000n)
-    const again = await facilitator.settle(
-      settlePayload(reqs, { type: 'settle', receiver, token: USDC }) as never,
-      reqs as never,
-    )
+    const again = await submit(reqs, { type: 'settle', receiver, token: USDC })
     expect(again).toMatchObject({
       success: false,
       errorReason: 'invalid_batch_settlement_evm_nothing_to_settle',
@@ -273,21 +257,11 @@ describe('batch-settlement stand-in with the official client and facilitator', (
     gas.claimAndRefund = (await gasOf(devnet, refundTx!)).gas
     expect(await balanceOf(USDC, payer.address)).toBe(payerBefore + 88_000n)
     expect(await channelState(server.channelId)).toEqual([12_000n, 12_000n])
-    expect(
-      await devnet.client.readContract({
-        address: CHANNELS,
-        abi,
-        functionName: 'refundNonce',
-        args: [server.channelId],
-      }),
-    ).toBe(1n)
+    expect(await readChannels('refundNonce', [server.channelId])).toBe(1n)
 
     // The last 2,000 claimed go to payTo; the channel contract then holds nothing of this payer.
     const before = await balanceOf(USDC, receiver)
-    await facilitator.settle(
-      settlePayload(reqs, { type: 'settle', receiver, token: USDC }) as never,
-      reqs as never,
-    )
+    await submit(reqs, { type: 'settle', receiver, token: USDC })
     expect(await balanceOf(USDC, receiver)).toBe(before + 2_000n)
     expect(await balanceOf(USDC, CHANNELS)).toBe(0n)
   })
@@ -296,17 +270,11 @@ describe('batch-settlement stand-in with the official client and facilitator', (
     const servers: ServerChannel[] = []
     for (const index of [6, 7, 9])
       servers.push((await calls(clientFor(devnetAccount(index)), reqs, 3)).server)
-    const claim = await facilitator.settle(
-      settlePayload(reqs, { type: 'claim', claims: servers.map(claimRow) }) as never,
-      reqs as never,
-    )
+    const claim = await submit(reqs, { type: 'claim', claims: servers.map(claimRow) })
     expect(claim, JSON.stringify(claim)).toMatchObject({ success: true })
     gas.claim3 = (await gasOf(devnet, claim.transaction as Hex)).gas
     for (const s of servers) expect(await channelState(s.channelId)).toEqual([100_000n, 3_000n])
-    const settled = await facilitator.settle(
-      settlePayload(reqs, { type: 'settle', receiver, token: USDC }) as never,
-      reqs as never,
-    )
+    const settled = await submit(reqs, { type: 'settle', receiver, token: USDC })
     expect(settled).toMatchObject({ success: true, amount: '9000' })
   })
 
@@ -323,10 +291,7 @@ describe('batch-settlement stand-in with the official client and facilitator', (
     gas.depositPermit2 = (await gasOf(devnet, run.depositTx as Hex)).gas
     expect(await balanceOf(TMAI, tmaiPayer.address)).toBe(before - 100_000n)
     expect(await channelState(run.server.channelId)).toEqual([100_000n, 0n])
-    const claim = await facilitator.settle(
-      settlePayload(tmaiReqs, { type: 'claim', claims: [claimRow(run.server)] }) as never,
-      tmaiReqs as never,
-    )
+    const claim = await submit(tmaiReqs, { type: 'claim', claims: [claimRow(run.server)] })
     expect(claim).toMatchObject({ success: true })
     expect(await channelState(run.server.channelId)).toEqual([100_000n, 4_000n])
   })
