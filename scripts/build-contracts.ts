@@ -1,6 +1,8 @@
 /**
  * Rebuilds the devnet contracts from contracts/*.sol with the `solc` npm package and writes
- *   contracts/artifacts/<Name>.json   { contractName, abi, bytecode, compiler }
+ *   contracts/artifacts/<Name>.json   { contractName, abi, bytecode, deployedBytecode?, compiler }
+ *     (deployedBytecode only for contracts without immutables: that runtime code can be etched as it is; the others
+ *     must be deployed once and their code copied, since solc leaves their immutables zero-filled)
  *   contracts-abi/<name>.json         the ABI alone
  * and compiles Uniswap's Permit2 from the MIT source shipped in @uniswap/v4-periphery (lib/permit2) the same way.
  * Usage: npm run contracts:build
@@ -23,6 +25,10 @@ const abiNames: Record<string, string> = {
   DevnetUSDC: 'usdc-eip3009.json',
   DevnetTMAI: 'erc20.json',
   X402ExactPermit2ProxyStandIn: 'x402-exact-permit2-proxy.json',
+  X402UptoPermit2ProxyStandIn: 'x402-upto-permit2-proxy.json',
+  X402BatchSettlementStandIn: 'x402-batch-settlement.json',
+  ERC3009DepositCollectorStandIn: 'x402-erc3009-deposit-collector.json',
+  Permit2DepositCollectorStandIn: 'x402-permit2-deposit-collector.json',
   Permit2: 'permit2.json',
 }
 /** Permit2's own foundry remappings (lib/permit2/remappings.txt), plus `permit2/` for the proxy stand-in's import. */
@@ -31,7 +37,14 @@ const remappings: [string, string][] = [
   ['solmate/', `${permit2Dir}/lib/solmate/`],
 ]
 
-type Compiled = Record<string, Record<string, { abi: unknown; evm: { bytecode: { object: string } } }>>
+interface CompiledContract {
+  abi: unknown
+  evm: {
+    bytecode: { object: string }
+    deployedBytecode: { object: string; immutableReferences?: Record<string, unknown> }
+  }
+}
+type Compiled = Record<string, Record<string, CompiledContract>>
 
 function findImports(importPath: string): { contents: string } | { error: string } {
   try {
@@ -56,7 +69,16 @@ function compile(
       evmVersion: 'cancun',
       optimizer: { enabled: true, runs: optimizer.runs },
       ...(optimizer.viaIR ? { viaIR: true } : {}),
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+      outputSelection: {
+        '*': {
+          '*': [
+            'abi',
+            'evm.bytecode.object',
+            'evm.deployedBytecode.object',
+            'evm.deployedBytecode.immutableReferences',
+          ],
+        },
+      },
     },
   }
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }))
@@ -68,12 +90,17 @@ function compile(
   return output.contracts as Compiled
 }
 
-function write(contractName: string, compiled: Compiled[string][string]): void {
+function write(contractName: string, compiled: CompiledContract): void {
+  // Interfaces and abstract contracts have no code to deploy.
+  if (compiled.evm.bytecode.object === '') return
+  // The runtime code is only etchable as solc emits it when nothing in it is filled in at construction.
+  const immutables = Object.keys(compiled.evm.deployedBytecode.immutableReferences ?? {}).length
   const artifact = {
     contractName,
     compiler: `solc ${solc.version()}`,
     abi: compiled.abi,
     bytecode: `0x${compiled.evm.bytecode.object}`,
+    ...(immutables === 0 ? { deployedBytecode: `0x${compiled.evm.deployedBytecode.object}` } : {}),
   }
   writeFileSync(
     path.join(contractsDir, 'artifacts', `${contractName}.json`),

@@ -16,6 +16,7 @@ import {
 import { CANONICAL, chainFor, NETWORKS } from '../config/networks'
 import { devnetAccount, PAYER_INDEXES, PERMIT2_APPROVED_PAYERS } from './accounts'
 import { installPermit2 } from './permit2'
+import { installX402StandIns, X402_STAND_INS } from './x402-stand-ins'
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../contracts/artifacts')
 
@@ -48,12 +49,16 @@ export interface DevnetSetupResult {
   usdc: Address
   tmai: Address
   multicall3: Address
+  /** The x402 `upto` proxy and `batch-settlement` stand-ins, at the addresses the official client signs for. */
+  x402: typeof X402_STAND_INS
   ms: number
 }
 
 /**
  * Prepares a fresh anvil chain as the devnet contract (README, "The devnet") specifies: the project's USDC-like and TMAI-like tokens and Multicall3
- * etched at their canonical Base addresses, accounts 1–9 funded, accounts 1–5 approving Permit2 for TMAI.
+ * etched at their canonical Base addresses, Permit2 with the x402 exact proxy, the x402 `upto` proxy and the
+ * `batch-settlement` channel contract stand-ins (docs/devnet-contracts.md), accounts 1–9 funded, accounts 1–5
+ * approving Permit2 for TMAI.
  * Contracts are deployed once from compiled artifacts, then their runtime code (immutables filled) is copied.
  */
 export async function setupDevnet(rpcUrl: string): Promise<DevnetSetupResult> {
@@ -78,7 +83,8 @@ export async function setupDevnet(rpcUrl: string): Promise<DevnetSetupResult> {
   await etch('DevnetUSDC', network.usdc.address, [deployer.address])
   await etch('DevnetTMAI', tmai.address, [deployer.address])
   await etch('Multicall3', CANONICAL.multicall3)
-  await installPermit2(rpcUrl)
+  // The stand-ins are etched without transactions, so they go alongside Permit2's deployment.
+  await Promise.all([installPermit2(rpcUrl), installX402StandIns(rpcUrl)])
 
   const hashes: Hex[] = []
   for (const index of PAYER_INDEXES) {
@@ -121,6 +127,7 @@ export async function setupDevnet(rpcUrl: string): Promise<DevnetSetupResult> {
     usdc: network.usdc.address,
     tmai: tmai.address,
     multicall3: CANONICAL.multicall3,
+    x402: X402_STAND_INS,
     ms: Date.now() - started,
   }
 }

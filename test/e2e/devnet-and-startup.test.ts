@@ -9,6 +9,7 @@ import { parseEnv } from '../../src/config/env'
 import { CANONICAL, NETWORKS } from '../../src/config/networks'
 import { devnetAccount } from '../../src/devnet/accounts'
 import { DEVNET_FUNDING } from '../../src/devnet/setup'
+import { X402_STAND_INS } from '../../src/devnet/x402-stand-ins'
 import { startNode } from '../../src/node'
 import { freePort } from '../helpers/devnet'
 
@@ -55,6 +56,10 @@ describe('npm start on a fresh machine', () => {
       )
       expect(await client.readContract({ address: tmai, abi: erc20Abi, functionName: 'decimals' })).toBe(18)
       expect(await client.getCode({ address: CANONICAL.multicall3 })).toMatch(/^0x[0-9a-f]{100,}/)
+      // The x402 `upto` proxy and `batch-settlement` stand-ins (docs/devnet-contracts.md).
+      for (const address of Object.values(X402_STAND_INS)) {
+        expect(await client.getCode({ address }), address).toMatch(/^0x[0-9a-f]{1000,}/)
+      }
       for (const index of [1, 5, 6, 9]) {
         const who = devnetAccount(index).address
         expect(await client.getBalance({ address: who })).toBe(DEVNET_FUNDING.eth)
