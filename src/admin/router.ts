@@ -12,7 +12,7 @@ import {
 } from '../db/queries/admin'
 import { getOverride } from '../db/queries/spend'
 import { type ClientAddress, createClientAddress } from '../http/client-address'
-import { ApiError, createErrorRenderer } from '../http/errors'
+import { ApiError } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import { formatUsdMicros } from '../lib/money'
 import type { WriteOffResult } from '../payments/write-off'
@@ -254,7 +254,6 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
 
   registerOpsAdminRoutes(router, { db, now, maxDataAgeSeconds: deps.maxDataAgeSeconds ?? 0 })
 
-  router.onError(createErrorRenderer(logger))
   return router
 }
 

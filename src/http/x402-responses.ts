@@ -1,3 +1,4 @@
+import { errorBody } from '../lib/errors'
 import { base64JsonTemplate, jsonTemplate } from '../lib/json-template'
 import { httpStatusOf } from '../paid/status'
 import type { Challenge, ChallengeTemplate, Pending, Refusal } from '../paid/types'
@@ -5,7 +6,6 @@ import type { StoredResponse } from '../payments/idempotency'
 import { encodeHeader } from '../x402/codec'
 import { type SettlementDelivery, settlementHeaders } from '../x402/settlement'
 import { paymentPageHtml } from './discovery/payment-page'
-import { errorBody } from './errors'
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

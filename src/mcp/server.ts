@@ -10,7 +10,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import type { AnswerEndpoint } from '../catalog/answer'
 import type { Endpoint, ParsedInput } from '../catalog/types'
-import { ApiError, errorBody } from '../http/errors'
+import { ApiError, errorBody, messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import type { MarketStore } from '../market-data/store'
 import type { PaidRequestCore } from '../paid/core'
@@ -127,7 +127,7 @@ export function createMcpDoor(deps: McpDeps) {
     try {
       result = await runEndpoint(deps.answer, endpoint, parsed.ok ? parsed.value : undefined)
     } catch (error) {
-      deps.logger.error('tool failed', { tool: tool.name, error: (error as Error).message })
+      deps.logger.error('tool failed', { tool: tool.name, error: messageOf(error) })
       result = {
         status: 500,
         body: JSON.stringify(errorBody('internal_error', 'internal error; nothing was charged')),

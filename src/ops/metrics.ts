@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Db } from '../db/client'
 import { countPaymentsByState, sumPaymentsByAsset } from '../db/queries/ops'
 import { PAYMENT_STATES } from '../db/schema'
+import { messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import type { PaymentMetrics, ReconcileRunCounts } from '../lib/metrics'
 import { marketDataFreshness } from './market-freshness'
@@ -293,7 +294,7 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
       } catch (error) {
         collectErrors.inc()
         deps.logger?.warn('metrics: database-derived metrics not refreshed', {
-          error: (error as Error).message,
+          error: messageOf(error),
         })
       }
       return { contentType: registry.contentType, body: await registry.metrics() }

@@ -6,7 +6,7 @@ import { DEFAULT_ADMIN_RATE_LIMIT } from '../admin/router'
 import type { Db } from '../db/client'
 import type { AppEnv } from '../http/app-env'
 import type { ClientAddress } from '../http/client-address'
-import { createErrorRenderer, errorBody } from '../http/errors'
+import { errorBody } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import { type DashboardAssets, registerDashboard } from './dashboard'
 import type { OpsMetrics } from './metrics'
@@ -68,7 +68,6 @@ export function registerOpsRoutes(app: Hono<AppEnv>, deps: OpsRouteDeps): void {
     }),
   )
   scrape.get('/', requireScope('read'), () => metricsResponse(deps.metrics))
-  scrape.onError(createErrorRenderer(deps.logger))
   app.route('/metrics', scrape)
 
   registerDashboard(app, deps.dashboard)

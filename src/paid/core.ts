@@ -1,6 +1,7 @@
 import type { Address, Hash } from 'viem'
 import { ChainUnavailableError } from '../chain/errors'
 import { CANONICAL, type NetworkConfig } from '../config/networks'
+import { messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import { formatUsdMicros } from '../lib/money'
 import type { ExposureLimiter } from '../payments/exposure'
@@ -349,7 +350,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
         const ms = Math.round(performance.now() - verifyStarted)
         observe({ type: 'verification', route: route.path, asset, ms, verdict: 'unavailable' })
         await notCharged(Reason.verificationUnavailable)
-        logger.error('payment verification unavailable', { ...log, error: (error as Error).message })
+        logger.error('payment verification unavailable', { ...log, error: messageOf(error) })
         return refused({
           kind: 'unavailable',
           reason: Reason.verificationUnavailable,
@@ -460,7 +461,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
     logger.error('ledger write failed; deferred', {
       paymentId: id,
       write: description,
-      error: (error as Error).message,
+      error: messageOf(error),
     })
     observe({ type: 'ledger_write_deferred', route })
     outbox.add(id, description, write)
@@ -533,7 +534,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
       outcome =
         error instanceof TxHashNotRecordedError
           ? { status: 'failed', reason: Reason.settlementUnavailable, message: error.message }
-          : { status: 'pending', message: (error as Error).message }
+          : { status: 'pending', message: messageOf(error) }
     }
     const settleMs = Math.round(performance.now() - settleStarted)
 
@@ -624,7 +625,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
       ledger.recordTxHash(id, hash, callIndex).then(
         () => onRecorded?.(hash),
         (error: unknown) => {
-          throw new TxHashNotRecordedError((error as Error).message, { cause: error })
+          throw new TxHashNotRecordedError(messageOf(error), { cause: error })
         },
       )
   }
@@ -667,7 +668,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
         (error: unknown): SettleOutcome =>
           error instanceof TxHashNotRecordedError
             ? { status: 'failed', reason: Reason.settlementUnavailable, message: error.message }
-            : { status: 'pending', message: (error as Error).message },
+            : { status: 'pending', message: messageOf(error) },
       )
       .then((outcome) => finishOptimistic(outcome, Math.round(performance.now() - settleStarted)))
     const finish = settling.finally(() => background.delete(finish))
@@ -704,7 +705,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
           observe({ type: 'unpaid', route: route.path, asset, reason: outcome.reason })
         }
       } catch (error) {
-        logger.error('optimistic settlement bookkeeping failed', { ...log, error: (error as Error).message })
+        logger.error('optimistic settlement bookkeeping failed', { ...log, error: messageOf(error) })
       }
     }
 
@@ -749,7 +750,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
   }
 
   function logDeferred(what: string) {
-    return (error: unknown) => logger.warn(`${what} failed`, { error: (error as Error).message })
+    return (error: unknown) => logger.warn(`${what} failed`, { error: messageOf(error) })
   }
 
   return { begin, complete, outbox, idle }

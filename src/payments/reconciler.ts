@@ -1,6 +1,7 @@
 import type { Hash } from 'viem'
 import type { NetworkConfig } from '../config/networks'
 import type { Payment } from '../db/schema'
+import { messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import type { PaymentMetrics } from '../lib/metrics'
 import { usdMicros } from '../lib/money'
@@ -114,7 +115,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
       summary.errors++
       deps.logger.warn('reconcile: spend give-back failed', {
         paymentId: row.id,
-        error: (error as Error).message,
+        error: messageOf(error),
       })
     })
     deps.logger.warn('reconciled payment: abandoned reservation released', {
@@ -160,7 +161,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
       }
     } catch (error) {
       summary.errors++
-      deps.logger.warn('reconcile error', { paymentId: row.id, error: (error as Error).message })
+      deps.logger.warn('reconcile error', { paymentId: row.id, error: messageOf(error) })
     }
   }
   return summary
@@ -203,7 +204,7 @@ export function startReconciler(
         (summary) => deps.metrics?.recordReconcileRun(summary),
         (error: unknown) => {
           deps.metrics?.recordReconcileError()
-          deps.logger.warn('reconcile run failed', { error: (error as Error).message })
+          deps.logger.warn('reconcile run failed', { error: messageOf(error) })
         },
       )
     } finally {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { messageOf } from '../lib/errors'
 import type { PaymentAttempt } from './attempt'
 import type { Facilitator, ResolveOutcome } from './facilitator'
 import { Reason } from './reasons'
@@ -56,7 +57,7 @@ export function createRemoteFacilitator(options: RemoteFacilitatorOptions): Faci
         signal: AbortSignal.timeout(timeoutMs),
       })
     } catch (error) {
-      throw new FacilitatorUnavailableError(`facilitator ${path} unreachable: ${(error as Error).message}`, {
+      throw new FacilitatorUnavailableError(`facilitator ${path} unreachable: ${messageOf(error)}`, {
         cause: error,
       })
     }
@@ -88,7 +89,7 @@ export function createRemoteFacilitator(options: RemoteFacilitatorOptions): Faci
         result = await post('/settle', attempt, SettleResponse, options.timeoutMs ?? 90_000)
       } catch (error) {
         // A settle that timed out is indeterminate: pending, for the reconciler.
-        return { status: 'pending', message: (error as Error).message }
+        return { status: 'pending', message: messageOf(error) }
       }
       const tx = /^0x[0-9a-fA-F]{64}$/.test(result.transaction)
         ? (result.transaction as `0x${string}`)
