@@ -1,49 +1,46 @@
 /**
- * The architecture rules, checked over every import in src/ (type-only imports included), with TypeScript's own
+ * The architecture rules, checked over every import in src/ (type-only imports included) with TypeScript's own
  * import scanner:
- *   1. no import cycles;
- *   2. lower layers (the paid-request core, x402, payments, pricing, chain, analytics, market-data, db, lib, config)
- *      never import upper ones (entries, app, services, edge, http, catalog, admin, cli, ops, mcp);
- *   3. the lower layers know no web framework (no hono).
- * Exits 1 with every violation listed; prints a summary otherwise. `--help` explains.
+ *   1. layers in order: an import points only to its own layer or a lower one (LAYERS, lowest first);
+ *   2. the doors (http, mcp, admin, ops) never import each other: what they share lives below them;
+ *   3. no web framework (hono) below the doors;
+ *   4. no import cycles.
+ * Exits 1 with every violation listed; prints one summary line otherwise. `--help` explains.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import ts from 'typescript'
 
 const ROOT = path.resolve(import.meta.dirname, '..', 'src')
-const LOWER = [
-  'paid',
-  'x402',
-  'payments',
-  'pricing',
-  'chain',
-  'analytics',
-  'market-data',
-  'db',
-  'lib',
-  'config',
+/** Lowest first. A layer is the first path segment under src/ (a folder, or a top-level file). */
+const LAYERS: readonly (readonly string[])[] = [
+  ['lib', 'config'],
+  ['db'],
+  ['market-data', 'analytics', 'chain', 'devnet'],
+  ['pricing', 'x402'],
+  ['payments'],
+  ['paid'],
+  ['catalog'],
+  ['http', 'mcp', 'admin', 'ops'],
+  ['app.ts', 'services.ts', 'node.ts', 'worker.ts', 'edge', 'cli'],
 ]
-const UPPER = [
-  'app.ts',
-  'services.ts',
-  'node.ts',
-  'worker.ts',
-  'edge',
-  'http',
-  'catalog',
-  'admin',
-  'cli',
-  'ops',
-  'mcp',
-]
+const DOORS = ['http', 'mcp', 'admin', 'ops']
 const FRAMEWORK = /^(hono|@hono\/)/
+
+const rankOf = new Map(LAYERS.flatMap((layer, rank) => layer.map((name) => [name, rank] as const)))
+const DOOR_RANK = rankOf.get(DOORS[0]!)!
+const describeLayers = LAYERS.map((layer) => layer.join('/')).join(' < ')
 
 if (process.argv.includes('--help')) {
   console.log(`Usage: tsx scripts/check-architecture.ts
 
-Checks src/ for import cycles, for imports from lower layers (${LOWER.join(', ')})
-into upper ones (${UPPER.join(', ')}), and for web-framework imports in lower layers.`)
+Checks every import in src/ (tests excluded):
+  layers in order   ${describeLayers}
+                    (an import points to its own layer or a lower one)
+  doors apart       ${DOORS.join(', ')} never import each other
+  no framework      no hono below the doors
+  no cycles
+Exits 1 listing every violation; otherwise prints one summary line.`)
   process.exit(0)
 }
 
@@ -55,8 +52,9 @@ function sourceFiles(dir: string): string[] {
   })
 }
 
+const relative = (file: string) => path.relative(ROOT, file)
 /** The first path segment under src/ ("paid", "app.ts", …): the layer a file belongs to. */
-const layerOf = (file: string) => path.relative(ROOT, file).split(path.sep)[0]!
+const layerOf = (file: string) => relative(file).split(path.sep)[0]!
 
 function resolveLocal(from: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined
@@ -66,7 +64,7 @@ function resolveLocal(from: string, specifier: string): string | undefined {
       if (statSync(candidate).isFile()) return candidate
     } catch {}
   }
-  throw new Error(`${path.relative(ROOT, from)}: cannot resolve ${specifier}`)
+  throw new Error(`${relative(from)}: cannot resolve ${specifier}`)
 }
 
 const files = sourceFiles(ROOT)
@@ -75,19 +73,32 @@ const problems: string[] = []
 let edges = 0
 
 for (const file of files) {
+  const layer = layerOf(file)
+  const rank = rankOf.get(layer)
+  if (rank === undefined) {
+    problems.push(`no layer: ${relative(file)} (add ${layer} to LAYERS in scripts/check-architecture.ts)`)
+    continue
+  }
   const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true)
   const local: string[] = []
   for (const { fileName: specifier } of importedFiles) {
-    const layer = layerOf(file)
-    if (LOWER.includes(layer) && FRAMEWORK.test(specifier)) {
-      problems.push(`framework in a lower layer: ${path.relative(ROOT, file)} imports ${specifier}`)
+    if (rank < DOOR_RANK && FRAMEWORK.test(specifier)) {
+      problems.push(`framework below the doors: ${relative(file)} imports ${specifier}`)
     }
     const target = resolveLocal(file, specifier)
     if (!target) continue
     local.push(target)
     edges++
-    if (LOWER.includes(layer) && UPPER.includes(layerOf(target))) {
-      problems.push(`upward import: ${path.relative(ROOT, file)} imports ${path.relative(ROOT, target)}`)
+    const targetLayer = layerOf(target)
+    const targetRank = rankOf.get(targetLayer)
+    if (targetRank !== undefined && targetRank > rank) {
+      problems.push(
+        `upward import (${layer} → ${targetLayer}): ${relative(file)} imports ${relative(target)}`,
+      )
+    } else if (DOORS.includes(layer) && DOORS.includes(targetLayer) && layer !== targetLayer) {
+      problems.push(
+        `door imports door (${layer} → ${targetLayer}): ${relative(file)} imports ${relative(target)}`,
+      )
     }
   }
   graph.set(file, local)
@@ -100,7 +111,7 @@ function visit(file: string, trail: string[]) {
   state.set(file, 'open')
   for (const next of graph.get(file) ?? []) {
     if (state.get(next) === 'open') {
-      const cycle = [...trail.slice(trail.indexOf(next)), next].map((f) => path.relative(ROOT, f))
+      const cycle = [...trail.slice(trail.indexOf(next)), next].map(relative)
       const body = cycle.slice(0, -1)
       const start = body.indexOf([...body].sort()[0]!)
       const key = [...body.slice(start), ...body.slice(0, start)].join(' -> ')
@@ -123,5 +134,6 @@ if (problems.length > 0) {
   process.exit(1)
 }
 console.log(
-  `architecture ok: ${files.length} modules, ${edges} local imports, no cycles, no upward imports from ${LOWER.join('/')}, no framework below http/`,
+  `architecture ok: ${files.length} modules, ${edges} local imports; rules checked: layers in order (${describeLayers}), ` +
+    'doors apart, no framework below the doors, no cycles',
 )

@@ -1,6 +1,6 @@
-import type { RateLimitDecision, RateLimitPort } from '../admin/rate-limit'
 import { messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
+import type { RateLimitDecision, RateLimitPort } from '../lib/rate-limit'
 import { type QuoteStore, quoteKey, type TmaiQuote } from '../pricing/tmai-offers'
 
 /** The SharedState object as its clients call it over Workers RPC. */

@@ -1,10 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { accepts } from 'hono/accepts'
 import type { Endpoint } from '../catalog/types'
-import { RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
+import type { Config } from '../config/env'
+import { type PaidRequestCore, RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
 import type { BeginOutcome, CompleteOutcome, PaidRequestInput, PricedRoute } from '../paid/types'
 import type { IncomingPayment } from '../x402/match'
-import type { AppEnv, Services } from './app-env'
+import type { AppEnv } from './app-env'
 import { commonHeadersOf, withCommonHeaders } from './common-headers'
 import {
   challengePageResponse,
@@ -91,7 +92,9 @@ function completeResponse(outcome: CompleteOutcome, handler: Response, body: str
  */
 export function paymentGate(
   endpoint: Endpoint,
-  deps: Pick<Services, 'config' | 'paid'> & {
+  deps: {
+    config: Pick<Config, 'publicUrl'>
+    paid: Pick<PaidRequestCore, 'begin' | 'complete'>
     /** The priced route with its discovery metadata (`paid`: the request carries a payment). */
     routeOf: (endpoint: Endpoint, paid: boolean) => Promise<PricedRoute>
   },
