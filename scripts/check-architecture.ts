@@ -1,10 +1,11 @@
 /**
  * The architecture rules, checked over every import in src/ (type-only imports included) with TypeScript's own
- * import scanner:
+ * scanner and parser:
  *   1. layers in order: an import points only to its own layer or a lower one (LAYERS, lowest first);
  *   2. the doors (http, mcp, admin, ops) never import each other: what they share lives below them;
  *   3. no web framework (hono) below the doors;
- *   4. no import cycles.
+ *   4. no import cycles;
+ *   5. on the money path (MONEY_PATH) no module over MAX_MODULE_LINES lines and no function over MAX_FUNCTION_LINES.
  * Exits 1 with every violation listed; prints one summary line otherwise. `--help` explains.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -26,6 +27,9 @@ const LAYERS: readonly (readonly string[])[] = [
 ]
 const DOORS = ['http', 'mcp', 'admin', 'ops']
 const FRAMEWORK = /^(hono|@hono\/)/
+const MONEY_PATH = ['paid', 'x402', 'payments', 'http']
+const MAX_MODULE_LINES = 500
+const MAX_FUNCTION_LINES = 120
 
 const rankOf = new Map(LAYERS.flatMap((layer, rank) => layer.map((name) => [name, rank] as const)))
 const DOOR_RANK = rankOf.get(DOORS[0]!)!
@@ -40,6 +44,7 @@ Checks every import in src/ (tests excluded):
   doors apart       ${DOORS.join(', ')} never import each other
   no framework      no hono below the doors
   no cycles
+  money path sizes  in ${MONEY_PATH.join('/, ')}/: modules at most ${MAX_MODULE_LINES} lines, functions at most ${MAX_FUNCTION_LINES}
 Exits 1 listing every violation; otherwise prints one summary line.`)
   process.exit(0)
 }
@@ -127,6 +132,38 @@ function visit(file: string, trail: string[]) {
 }
 for (const file of files) if (!state.has(file)) visit(file, [file])
 
+// Sizes on the money path: lines of each module, and of each function (a closure counts with everything inside it).
+const longest = { module: { lines: 0, name: '' }, fn: { lines: 0, name: '' } }
+for (const file of files.filter((f) => MONEY_PATH.includes(layerOf(f)))) {
+  const text = readFileSync(file, 'utf8')
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const lineOf = (pos: number) => source.getLineAndCharacterOfPosition(pos).line + 1
+  const moduleLines = lineOf(text.trimEnd().length)
+  if (moduleLines > longest.module.lines) longest.module = { lines: moduleLines, name: relative(file) }
+  if (moduleLines > MAX_MODULE_LINES) {
+    problems.push(`module over ${MAX_MODULE_LINES} lines: ${relative(file)} (${moduleLines})`)
+  }
+  const measure = (node: ts.Node) => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const start = lineOf(node.getStart(source))
+      const lines = lineOf(node.getEnd()) - start + 1
+      const name = `${relative(file)}:${start} ${functionName(node)}`
+      if (lines > longest.fn.lines) longest.fn = { lines, name }
+      if (lines > MAX_FUNCTION_LINES)
+        problems.push(`function over ${MAX_FUNCTION_LINES} lines: ${name} (${lines})`)
+    }
+    ts.forEachChild(node, measure)
+  }
+  measure(source)
+}
+
+function functionName(node: ts.SignatureDeclaration): string {
+  if (node.name) return node.name.getText()
+  const parent = node.parent
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent)) return parent.name.getText()
+  return '(anonymous)'
+}
+
 if (problems.length > 0) {
   console.error(
     `architecture check failed (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
@@ -135,5 +172,6 @@ if (problems.length > 0) {
 }
 console.log(
   `architecture ok: ${files.length} modules, ${edges} local imports; rules checked: layers in order (${describeLayers}), ` +
-    'doors apart, no framework below the doors, no cycles',
+    `doors apart, no framework below the doors, no cycles, money path sizes (longest module ${longest.module.name} ` +
+    `${longest.module.lines}/${MAX_MODULE_LINES} lines, longest function ${longest.fn.name} ${longest.fn.lines}/${MAX_FUNCTION_LINES})`,
 )

@@ -14,7 +14,7 @@ import { ApiError, errorBody, messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import type { MarketStore } from '../market-data/store'
 import type { PaidRequestCore } from '../paid/core'
-import { RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
+import { RETRY_AFTER_PENDING_SECONDS } from '../paid/refusals'
 import type { HandlerResult, PaidRequestInput, PricedRoute } from '../paid/types'
 import {
   answerResult,

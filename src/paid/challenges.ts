@@ -72,3 +72,5 @@ export function createChallengeCache() {
 
   return { challenge }
 }
+
+export type ChallengeCache = ReturnType<typeof createChallengeCache>

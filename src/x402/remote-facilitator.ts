@@ -1,13 +1,8 @@
 import { z } from 'zod'
 import { messageOf } from '../lib/errors'
 import type { PaymentAttempt } from './attempt'
-import type { Facilitator, ResolveOutcome } from './facilitator'
+import { type Facilitator, FacilitatorUnavailableError, type ResolveOutcome } from './facilitator'
 import { Reason } from './reasons'
-
-/** The remote facilitator could not be asked (network, timeout, 5xx, unreadable answer). */
-export class FacilitatorUnavailableError extends Error {
-  override name = 'FacilitatorUnavailableError'
-}
 
 const VerifyResponse = z.object({
   isValid: z.boolean(),
