@@ -166,7 +166,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
     const revenue = new RevenueAggregator(q.groupBy)
     let after: PagePosition | undefined
     for (;;) {
-      const page = await listSettledPaymentsPage(db, q, after, REVENUE_PAGE)
+      const page = await listSettledPaymentsPage(db, { from: q.from, to: q.to, after, limit: REVENUE_PAGE })
       for (const row of page) revenue.add(row)
       const last = page.at(-1)
       if (page.length < REVENUE_PAGE || !last) break

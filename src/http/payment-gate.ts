@@ -61,7 +61,9 @@ function beginResponse(
       return html
         ? challengePageResponse(outcome.challenge, outcome.message)
         : // The hot path: the answer is built complete, so no later middleware touches its headers.
-          withCommonHeaders(challengeResponse(402, outcome.challenge, outcome.message, {}, common))
+          withCommonHeaders(
+            challengeResponse(outcome.challenge, { status: 402, message: outcome.message, headers: common }),
+          )
     case 'refusal':
       return refusalResponse(outcome.refusal)
     case 'replay':

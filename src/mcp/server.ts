@@ -89,16 +89,15 @@ export function createMcpDoor(deps: McpDeps) {
           details: { parameter: parsed.parameter },
         })
       const done = await runEndpoint(deps.answer, endpoint, parsed.value)
-      return answerResult(done.status, done.body)
+      return answerResult(done)
     }
-    return callPaidTool(entry, request, args.ok ? args.query : {}, parsed)
+    return callPaidTool(entry, request, { query: args.ok ? args.query : {}, parsed })
   }
 
   async function callPaidTool(
     entry: CatalogTool,
     request: CallToolRequest,
-    query: Record<string, string>,
-    parsed: ParsedInput,
+    { query, parsed }: { query: Record<string, string>; parsed: ParsedInput },
   ): Promise<CallToolResult> {
     const { endpoint, tool } = entry
     const payment = request.params._meta?.[MCP_META.payment]
@@ -138,10 +137,10 @@ export function createMcpDoor(deps: McpDeps) {
     switch (done.kind) {
       case 'settled':
       case 'served':
-        return answerResult(result.status, result.body, done.settlement.response)
+        return answerResult({ ...result, settlement: done.settlement.response })
       case 'released':
       case 'undelivered':
-        return answerResult(result.status, result.body)
+        return answerResult(result)
       case 'pending':
         return pendingResult(done.pending, RETRY_AFTER_PENDING_SECONDS)
       case 'failed':

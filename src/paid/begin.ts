@@ -18,7 +18,8 @@ import type { BeginOutcome, PaidRequestInput } from './types'
 export async function begin(ctx: CoreContext, input: PaidRequestInput): Promise<BeginOutcome> {
   const { route } = input
   const current = await ctx.offers.current(route, input.tokenPreference)
-  const challengeFor = (reason: string) => ctx.challenges.challenge(route, input.resourceUrl, current, reason)
+  const challengeFor = (reason: string) =>
+    ctx.challenges.challenge(route, { url: input.resourceUrl, current, reason })
   if (!input.payment) {
     ctx.observe({ type: 'challenge', route: route.path })
     return {
@@ -79,7 +80,11 @@ async function matchIncoming(ctx: CoreContext, input: PaidRequestInput, current:
     decoded.value.version === 2
       ? await ctx.offers.honoured(route, decoded.value.payload.accepted, current.offers)
       : []
-  return matchPayment(decoded.value, current.offers, resourceOf(route, input.resourceUrl), () => honoured)
+  return matchPayment(decoded.value, {
+    offers: current.offers,
+    resource: resourceOf(route, input.resourceUrl),
+    honoured: () => honoured,
+  })
 }
 
 /**

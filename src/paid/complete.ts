@@ -134,7 +134,7 @@ async function pending(ctx: CoreContext, s: Settled<'pending'>): Promise<Complet
     paymentId: id,
     route: state.route.path,
     description: 'pending',
-    write: () => ctx.deps.ledger.markPending(id, message, txHash, { settleMs: s.settleMs }),
+    write: () => ctx.deps.ledger.markPending(id, { reason: message, txHash, settleMs: s.settleMs }),
   })
   if (state.idempotencyKey)
     await ctx.deps.idempotency.hold(state.idempotencyKey, id).catch(logDeferred(ctx, 'hold key'))
@@ -171,7 +171,7 @@ async function failed(ctx: CoreContext, s: Settled<'failed'>): Promise<CompleteO
     route: state.route.path,
     description: `failed (${reason})`,
     write: async () => {
-      if (await ctx.deps.ledger.markFailed(id, reason, txHash, { settleMs: s.settleMs }))
+      if (await ctx.deps.ledger.markFailed(id, { reason, txHash, settleMs: s.settleMs }))
         await ctx.deps.limiter.release(state.holds)
     },
   })

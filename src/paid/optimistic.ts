@@ -89,11 +89,15 @@ async function finishOptimistic(
       observeSettled(ctx, handle.state, { handlerMs, settleMs })
     } else if (outcome.status === 'pending') {
       // Still counted as exposure until the reconciler decides.
-      await deferred('pending', () => ledger.markPending(id, outcome.message, outcome.txHash, { settleMs }))
+      await deferred('pending', () =>
+        ledger.markPending(id, { reason: outcome.message, txHash: outcome.txHash, settleMs }),
+      )
       logger.warn('optimistic settlement pending', { ...log, tx: outcome.txHash, reason: outcome.message })
       ctx.observe({ type: 'pending', route: route.path, asset, settleMs })
     } else {
-      await deferred('unpaid', () => ledger.markUnpaid(id, outcome.reason, outcome.txHash, { settleMs }))
+      await deferred('unpaid', () =>
+        ledger.markUnpaid(id, { reason: outcome.reason, txHash: outcome.txHash, settleMs }),
+      )
       logger.warn('optimistic settlement failed: served, not paid; payer refused until collected', {
         ...log,
         reason: outcome.reason,

@@ -145,11 +145,11 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
         deps.logger.info('reconciled payment: settled', { paymentId: row.id, tx: outcome.txHash })
       } else if (outcome.status === 'failed' && optimistic) {
         // Served but never paid: it stays owed (and its exposure counted); the payer is refused until collected.
-        if (row.state !== 'unpaid') await deps.ledger.markUnpaid(row.id, outcome.reason)
+        if (row.state !== 'unpaid') await deps.ledger.markUnpaid(row.id, { reason: outcome.reason })
         summary.failed++
         deps.logger.warn('reconciled payment: unpaid', { paymentId: row.id, reason: outcome.reason })
       } else if (outcome.status === 'failed') {
-        if (await deps.ledger.markFailed(row.id, outcome.reason)) {
+        if (await deps.ledger.markFailed(row.id, { reason: outcome.reason })) {
           // Never charged after all: its amount no longer counts against the payer's limits, its key is free.
           await deps.limiter?.releaseHeldBy(row)
           await deps.idempotency?.forgetPayment(row.id)

@@ -33,11 +33,11 @@ export interface RemoteFacilitatorOptions {
 export function createRemoteFacilitator(options: RemoteFacilitatorOptions): Facilitator {
   const base = options.url.replace(/\/$/, '')
   const doFetch = options.fetch ?? fetch
+  /** POSTs the payment to `path` and reads the answer with `schema`; anything else is "could not ask". */
   async function post<T extends z.ZodType>(
     path: string,
     attempt: PaymentAttempt,
-    schema: T,
-    timeoutMs: number,
+    { schema, timeoutMs }: { schema: T; timeoutMs: number },
   ) {
     let res: Response
     try {
@@ -68,7 +68,10 @@ export function createRemoteFacilitator(options: RemoteFacilitatorOptions): Faci
   return {
     kind: 'remote',
     async verify(attempt) {
-      const result = await post('/verify', attempt, VerifyResponse, options.timeoutMs ?? 15_000)
+      const result = await post('/verify', attempt, {
+        schema: VerifyResponse,
+        timeoutMs: options.timeoutMs ?? 15_000,
+      })
       if (result.isValid) return { ok: true }
       return {
         ok: false,
@@ -81,7 +84,10 @@ export function createRemoteFacilitator(options: RemoteFacilitatorOptions): Faci
     async settle(attempt) {
       let result: z.infer<typeof SettleResponse>
       try {
-        result = await post('/settle', attempt, SettleResponse, options.timeoutMs ?? 90_000)
+        result = await post('/settle', attempt, {
+          schema: SettleResponse,
+          timeoutMs: options.timeoutMs ?? 90_000,
+        })
       } catch (error) {
         // A settle that timed out is indeterminate: pending, for the reconciler.
         return { status: 'pending', message: messageOf(error) }

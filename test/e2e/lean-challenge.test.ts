@@ -76,10 +76,11 @@ async function reference(
         info: { available: false, reason: args.notice.reason, message: args.notice.message },
       }
     : undefined
-  const v1 = paymentRequiredV1(offers, resource, 'payment_required')
-  const v2 = paymentRequiredV2(offers, resource, 'Payment required', {
-    ...route.extensions,
-    ...(notice ? { [notice.key]: { info: notice.info } } : {}),
+  const v1 = paymentRequiredV1(offers, { resource, error: 'payment_required' })
+  const v2 = paymentRequiredV2(offers, {
+    resource,
+    error: 'Payment required',
+    extensions: { ...route.extensions, ...(notice ? { [notice.key]: { info: notice.info } } : {}) },
   })
   const message = `this endpoint costs $${usdPrice}; pay with x402`
   return {
