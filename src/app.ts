@@ -1,33 +1,35 @@
 import { type Context, Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { createAdminRouter } from './admin/router'
+import { createAdminKeyGuard, createAdminRouter } from './admin/router'
 import { catalog } from './catalog'
 import { createEndpointAnswers } from './catalog/answer'
+import { bazaarDiscovery } from './catalog/bazaar'
+import { createExampleOutputs } from './catalog/examples'
 import { ResultCache } from './catalog/result-cache'
 import type { Endpoint } from './catalog/types'
 import { accessLog } from './http/access-log'
-import type { AppEnv, Services } from './http/app-env'
+import type { AppEnv } from './http/app-env'
 import { createClientAddress, type SocketAddress } from './http/client-address'
 import { commonHeaders } from './http/common-headers'
 import { corsPreflight } from './http/cors'
-import { createExampleOutputs } from './http/discovery/examples'
-import { createPricedRoutes, usdPriceOf } from './http/discovery/priced-routes'
-import { registerDiscoveryRoutes } from './http/discovery/routes'
-import { ApiError, createErrorRenderer } from './http/errors'
-import { registerMcpRoute } from './http/mcp-route'
+import { API_VERSION, registerDiscoveryRoutes } from './http/discovery/routes'
+import { createErrorRenderer } from './http/error-renderer'
+import { observeRequests } from './http/observe-requests'
 import { paymentGate } from './http/payment-gate'
 import { requestId } from './http/request-id'
 import { registerPaymentQuoteRoute } from './http/routes/payment-quote'
 import { registerSpendPolicyRoutes } from './http/routes/spend-policy'
 import { urlLengthLimit } from './http/url-limit'
+import { ApiError } from './lib/errors'
+import { registerMcpRoute } from './mcp/route'
 import type { DashboardAssets } from './ops/dashboard'
-import { observeRequests } from './ops/http-metrics'
 import { createPrometheusMetrics, type OpsMetrics } from './ops/metrics'
 import { createReadiness } from './ops/readiness'
 import { registerOpsRoutes } from './ops/routes'
+import { createPricedRoutes } from './paid/priced-routes'
 import { writeOffUnpaid } from './payments/write-off'
-
-export type { AppEnv, Services } from './http/app-env'
+import { usdPriceOf } from './pricing/tiers'
+import type { Services } from './services'
 
 /** What differs between runtimes, passed in by the entry (node.ts; a Worker later). All optional. */
 export interface AppOptions {
@@ -59,7 +61,7 @@ export function createApp(
 
   const answer = createEndpointAnswers({ market, config, cache })
   const examples = createExampleOutputs({ answer, market })
-  const pricedRoutes = createPricedRoutes({ config, examples })
+  const pricedRoutes = createPricedRoutes({ config, discovery: bazaarDiscovery(examples) })
   const priceOf = (endpoint: Endpoint) => usdPriceOf(config, endpoint)
 
   app.use(requestId())
@@ -87,16 +89,17 @@ export function createApp(
     market,
     paid: services.paid,
     logger,
+    version: API_VERSION,
   })
   const clientAddress = createClientAddress({
     socketAddress: options.socketAddress,
     trustedProxies: config.trustProxy,
   })
   registerOpsRoutes(app, {
-    clientAddress,
-    db: services.db,
-    logger,
-    pepper: config.adminKeyPepper,
+    metricsAccess: createAdminKeyGuard(
+      { db: services.db, logger, pepper: config.adminKeyPepper, clientAddress },
+      'read',
+    ),
     metrics,
     readiness: createReadiness({
       db: services.db,

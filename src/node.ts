@@ -17,6 +17,7 @@ import { devnetAccount, devnetPrivateKey } from './devnet/accounts'
 import { type AnvilInstance, startAnvil } from './devnet/anvil'
 import { setupDevnet } from './devnet/setup'
 import { nodeSocketAddress } from './http/node-socket-address'
+import { messageOf } from './lib/errors'
 import { batchedSink, createLogger, defaultLogFormat } from './lib/logger'
 import { firstRunIngest, startMarketDataScheduler } from './market-data/ingestion'
 import { loadInitialCsv } from './market-data/initial-csv'
@@ -138,12 +139,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const housekeeping = setInterval(() => {
     void services.idempotency
       .prune()
-      .catch((error: unknown) => logger.warn('idempotency prune failed', { error: (error as Error).message }))
+      .catch((error: unknown) => logger.warn('idempotency prune failed', { error: messageOf(error) }))
     void services.limiter
       .prune()
-      .catch((error: unknown) =>
-        logger.warn('spend counter prune failed', { error: (error as Error).message }),
-      )
+      .catch((error: unknown) => logger.warn('spend counter prune failed', { error: messageOf(error) }))
   }, 10 * 60_000)
   housekeeping.unref()
   let draining = false

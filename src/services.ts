@@ -15,11 +15,12 @@ import { withRpcErrorMetrics } from './chain/rpc-error-metrics'
 import type { Config } from './config/env'
 import { chainFor, NETWORKS, type NetworkConfig } from './config/networks'
 import type { Db } from './db/client'
-import type { AdminAccess, Services } from './http/app-env'
 import type { Logger } from './lib/logger'
 import { noopMetrics, type PaymentMetrics } from './lib/metrics'
+import type { RateLimitPort } from './lib/rate-limit'
 import { MarketStore } from './market-data/store'
-import { createPaidRequestCore, type PaidEvent } from './paid/core'
+import type { PaidEvent } from './paid/context'
+import { createPaidRequestCore, type PaidRequestCore } from './paid/core'
 import { paidEventsToMetrics } from './paid/metrics'
 import { ExposureLimiter } from './payments/exposure'
 import { IdempotencyStore } from './payments/idempotency'
@@ -31,6 +32,35 @@ import type { Facilitator } from './x402/facilitator'
 import { createRemoteFacilitator } from './x402/remote-facilitator'
 import { createSchemes } from './x402/schemes'
 import { createSelfFacilitator } from './x402/self-facilitator'
+
+/** Every long-lived service the app is built from (composed once per process by {@link createServices}). */
+export interface Services {
+  config: Config
+  db: Db
+  /** Read access to the chain (verification of payer-signed policies, smart wallets included). */
+  client: PublicClient
+  network: NetworkConfig
+  payTo: Address
+  market: MarketStore
+  ledger: Ledger
+  facilitator: Facilitator
+  /** TMAI quotes (absent: TMAI is not offered). */
+  tmai?: TmaiQuoteBook
+  limiter: SpendLimiter
+  idempotency: IdempotencyStore
+  /** Caps on unsettled USD served by optimistic routes. */
+  exposure?: ExposureLimiter
+  /** The paid-request flow every door (HTTP, MCP) goes through. */
+  paid: PaidRequestCore
+  logger: Logger
+  /** Where /admin counts its clients' requests (absent: this process's memory). */
+  adminAccess?: AdminAccess
+}
+
+/** Set by an entry whose memory differs from one Node process (Workers: the rate-limit buckets live in a DO). */
+export interface AdminAccess {
+  createRateLimiter?: (scope: 'ip' | 'key', perMinute: number) => RateLimitPort
+}
 
 export interface ServiceOptions {
   config: Config

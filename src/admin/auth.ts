@@ -2,17 +2,18 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { Db } from '../db/client'
 import { insertAdminAudit } from '../db/queries/admin'
 import type { AdminScope } from '../db/schema/admin'
-import type { ClientAddress } from '../http/client-address'
-import { ApiError } from '../http/errors'
+import { ApiError } from '../lib/errors'
 import type { Logger } from '../lib/logger'
+import type { RateLimitPort } from '../lib/rate-limit'
 import { type AdminAuthResult, authenticateAdminKey } from './key-store'
 import { scopeAllows } from './keys'
-import type { RateLimitPort } from './rate-limit'
 import type { AdminRefusals } from './refusals'
 
 export type AdminKeyContext = Extract<AdminAuthResult, { ok: true }>['key']
 export type AdminVariables = { adminKey: AdminKeyContext; clientIp: string }
 export type AdminEnv = { Variables: AdminVariables }
+/** The address a request is attributed to (the entry builds it; see http/client-address.ts). */
+export type ClientAddress = (c: Context) => string
 
 export interface AdminAuthOptions {
   db: Db

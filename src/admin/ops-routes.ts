@@ -11,7 +11,7 @@ import {
 } from '../db/queries/ops'
 import { PAYMENT_STATES, type PaymentState } from '../db/schema'
 import { formatAtomic } from '../lib/money'
-import { marketDataFreshness } from '../ops/market-freshness'
+import { marketDataFreshness } from '../market-data/freshness'
 import type { AdminEnv } from './auth'
 import { RefusalsQuery, StatsPaymentsQuery, StatsRefusalsQuery, StatsRevenueQuery } from './ops-params'
 import { encodeCursor, parseInput } from './params'

@@ -2,8 +2,8 @@ import { isAddress } from 'viem'
 import { z } from 'zod'
 import type { PagePosition } from '../db/queries/admin'
 import { PAYMENT_STATES } from '../db/schema'
-import { ApiError } from '../http/errors'
 import { base64ToUtf8, utf8ToBase64 } from '../lib/base64'
+import { ApiError } from '../lib/errors'
 import { usdMicros } from '../lib/money'
 
 /** The one 400 path of the admin API: the first zod issue names the parameter. */

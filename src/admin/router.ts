@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import type { Db } from '../db/client'
 import {
   deleteSpendOverride,
@@ -11,12 +11,13 @@ import {
   searchPayments,
 } from '../db/queries/admin'
 import { getOverride } from '../db/queries/spend'
-import { type ClientAddress, createClientAddress } from '../http/client-address'
-import { ApiError, createErrorRenderer } from '../http/errors'
+import type { AdminScope } from '../db/schema/admin'
+import { ApiError } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import { formatUsdMicros } from '../lib/money'
+import { RateLimiter, type RateLimitPort } from '../lib/rate-limit'
 import type { WriteOffResult } from '../payments/write-off'
-import { type AdminEnv, adminAuth, requireScope } from './auth'
+import { type AdminEnv, adminAuth, type ClientAddress, requireScope } from './auth'
 import { registerOpsAdminRoutes } from './ops-routes'
 import {
   AuditQuery,
@@ -29,7 +30,6 @@ import {
   SettlementsQuery,
   SpendOverrideBody,
 } from './params'
-import { RateLimiter, type RateLimitPort } from './rate-limit'
 import { AdminRefusals } from './refusals'
 import { RevenueAggregator } from './revenue'
 
@@ -55,6 +55,7 @@ export interface AdminRouterDeps {
 }
 
 export const DEFAULT_ADMIN_RATE_LIMIT = { perKeyPerMinute: 120, perIpPerMinute: 120 }
+const unknownClient: ClientAddress = () => 'unknown'
 /** Revenue reads the ledger in pages this size, so memory stays flat however long the range. */
 const REVENUE_PAGE = 500
 
@@ -91,7 +92,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
       now,
       perIp: rateLimiter('ip', limits.perIpPerMinute),
       perKey: rateLimiter('key', limits.perKeyPerMinute),
-      clientAddress: deps.clientAddress ?? createClientAddress(),
+      clientAddress: deps.clientAddress ?? unknownClient,
       refusals: new AdminRefusals({ db, logger }),
     }),
   )
@@ -165,7 +166,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
     const revenue = new RevenueAggregator(q.groupBy)
     let after: PagePosition | undefined
     for (;;) {
-      const page = await listSettledPaymentsPage(db, q, after, REVENUE_PAGE)
+      const page = await listSettledPaymentsPage(db, { from: q.from, to: q.to, after, limit: REVENUE_PAGE })
       for (const row of page) revenue.add(row)
       const last = page.at(-1)
       if (page.length < REVENUE_PAGE || !last) break
@@ -254,8 +255,35 @@ export function createAdminRouter(deps: AdminRouterDeps): Hono<AdminEnv> {
 
   registerOpsAdminRoutes(router, { db, now, maxDataAgeSeconds: deps.maxDataAgeSeconds ?? 0 })
 
-  router.onError(createErrorRenderer(logger))
   return router
+}
+
+/**
+ * The admin key check for a route mounted outside `/admin` (`/metrics`): the same keys, audit and refusal summaries,
+ * with rate limits of its own in this process, then `scope`.
+ */
+export function createAdminKeyGuard(
+  deps: Pick<AdminRouterDeps, 'db' | 'logger' | 'pepper' | 'now' | 'clientAddress'>,
+  scope: AdminScope,
+): MiddlewareHandler {
+  const { db, logger } = deps
+  const now = deps.now ?? Date.now
+  const authenticate = adminAuth({
+    db,
+    logger,
+    pepper: deps.pepper,
+    now,
+    perIp: new RateLimiter(DEFAULT_ADMIN_RATE_LIMIT.perIpPerMinute, now),
+    perKey: new RateLimiter(DEFAULT_ADMIN_RATE_LIMIT.perKeyPerMinute, now),
+    clientAddress: deps.clientAddress ?? unknownClient,
+    refusals: new AdminRefusals({ db, logger }),
+  })
+  const scoped = requireScope(scope)
+  return function adminKeyGuard(c, next) {
+    return authenticate(c, async () => {
+      await scoped(c, next)
+    })
+  }
 }
 
 /** One page of ledger rows in the API's envelope, with the opaque cursor of the next page. */

@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors'
+import { ApiError } from '../lib/errors'
 import { ResultCache } from './result-cache'
 import type { Endpoint, EndpointDeps } from './types'
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { ApiError } from '../http/errors'
 import type { Candle, Interval } from '../lib/candle'
+import { ApiError } from '../lib/errors'
 import type { MarketStore } from '../market-data/store'
 import { DateRange, dateOrderOk, Limit, Page, requireSymbol, SymbolSelector, symbolsFrom } from './params'
 

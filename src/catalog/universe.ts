@@ -7,8 +7,8 @@ import { buildReturnIndex, type ReturnIndex } from '../analytics/correlation'
 import { computeIndices, defaultIndexDefinitions, type IndexResult } from '../analytics/indices'
 import { computeMarketMetrics, type MarketMetricsResult } from '../analytics/market-metrics'
 import type { TokenMeta } from '../analytics/token-meta'
-import { ApiError } from '../http/errors'
 import type { Candle } from '../lib/candle'
+import { ApiError } from '../lib/errors'
 import type { MarketStore } from '../market-data/store'
 
 /** Benchmark for beta and index performance (docs/methodology.md §Q1, §Q3). */

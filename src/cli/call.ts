@@ -2,6 +2,7 @@ import { registerExactEvmScheme } from '@x402/evm/exact/client'
 import { x402Client, x402HTTPClient } from '@x402/fetch'
 import { isHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { messageOf } from '../lib/errors'
 import { formatAtomic, parseDecimal, toAtomic } from '../lib/money'
 import { parseCommandArgs } from './args'
 import { assetSymbol, type Offer, valueOfferAgainstCap } from './payment-caps'
@@ -29,7 +30,7 @@ export class ServerUnreachableError extends Error {
         ? 'connection refused'
         : code === 'ENOTFOUND'
           ? 'unknown host'
-          : (code ?? ((cause as Error)?.message || 'no answer'))
+          : (code ?? (messageOf(cause ?? '') || 'no answer'))
     super(
       `no server answers at ${base} (${why}). Start it with 'npm start' (or 'x402-analytics serve'), or point --url at a running one.`,
       { cause },
@@ -83,7 +84,7 @@ export async function callCommand(argv: string[]): Promise<void> {
     parseDecimal(values['max-usd']) // validated up front: a bad cap is refused before any request
     budgetMicros = values['budget-usd'] === undefined ? undefined : toAtomic(values['budget-usd'], 6)
   } catch (error) {
-    return fail(`--max-usd / --budget-usd: ${(error as Error).message}`)
+    return fail(`--max-usd / --budget-usd: ${messageOf(error)}`)
   }
   const key = process.env.PAYER_PRIVATE_KEY
   if (!values['dry-run'] && (!key || !isHex(key) || key.length !== 66)) {

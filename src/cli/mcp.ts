@@ -14,6 +14,7 @@ import type { PaymentRequired } from '@x402/core/types'
 import { registerExactEvmScheme } from '@x402/evm/exact/client'
 import { isHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { messageOf } from '../lib/errors'
 import { formatAtomic, parseDecimal, toAtomic } from '../lib/money'
 import { assetSymbol, type Offer, valueOfferAgainstCap } from './payment-caps'
 
@@ -69,7 +70,7 @@ export async function mcpCommand(argv: string[]): Promise<void> {
     parseDecimal(maxUsd)
     budgetMicros = values['budget-usd'] === undefined ? undefined : toAtomic(values['budget-usd'], 6)
   } catch (error) {
-    return fail(`--max-usd / --budget-usd: ${(error as Error).message}`)
+    return fail(`--max-usd / --budget-usd: ${messageOf(error)}`)
   }
   const key = process.env.PAYER_PRIVATE_KEY
   if (key !== undefined && (!isHex(key) || key.length !== 66)) {

@@ -1,5 +1,6 @@
 import { parseEnv } from '../config/env'
 import { devnetAccount, devnetPrivateKey } from '../devnet/accounts'
+import { messageOf } from '../lib/errors'
 import { startNode } from '../node'
 import { parseCommandArgs } from './args'
 
@@ -47,7 +48,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       await node.stop()
       process.exit(0)
     } catch (error) {
-      console.error(`shutdown failed: ${(error as Error).message}`)
+      console.error(`shutdown failed: ${messageOf(error)}`)
       process.exit(1)
     }
   }

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
-import { type RateLimitDecision, RateLimiter } from '../admin/rate-limit'
+import { type RateLimitDecision, RateLimiter } from '../lib/rate-limit'
 import { quoteKey, type TmaiQuote } from '../pricing/tmai-offers'
 import type { WorkerBindings } from './bindings'
 

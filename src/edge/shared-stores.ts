@@ -1,5 +1,6 @@
-import type { RateLimitDecision, RateLimitPort } from '../admin/rate-limit'
+import { messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
+import type { RateLimitDecision, RateLimitPort } from '../lib/rate-limit'
 import { type QuoteStore, quoteKey, type TmaiQuote } from '../pricing/tmai-offers'
 
 /** The SharedState object as its clients call it over Workers RPC. */
@@ -32,7 +33,7 @@ export function sharedQuoteStore(
         .then(
           () => true,
           (error: unknown) => {
-            logger.warn('TMAI quote not stored in SharedState', { error: (error as Error).message })
+            logger.warn('TMAI quote not stored in SharedState', { error: messageOf(error) })
             return false
           },
         )
@@ -47,7 +48,7 @@ export function sharedQuoteStore(
       endpoint()
         .findQuote(route, amountAtomic, now)
         .catch((error: unknown) => {
-          logger.warn('TMAI quote lookup in SharedState failed', { error: (error as Error).message })
+          logger.warn('TMAI quote lookup in SharedState failed', { error: messageOf(error) })
           return undefined
         }),
   }

@@ -1,10 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { accepts } from 'hono/accepts'
 import type { Endpoint } from '../catalog/types'
-import { RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
+import type { Config } from '../config/env'
+import type { PaidRequestCore } from '../paid/core'
+import { RETRY_AFTER_PENDING_SECONDS } from '../paid/refusals'
 import type { BeginOutcome, CompleteOutcome, PaidRequestInput, PricedRoute } from '../paid/types'
 import type { IncomingPayment } from '../x402/match'
-import type { AppEnv, Services } from './app-env'
+import type { AppEnv } from './app-env'
 import { commonHeadersOf, withCommonHeaders } from './common-headers'
 import {
   challengePageResponse,
@@ -59,7 +61,9 @@ function beginResponse(
       return html
         ? challengePageResponse(outcome.challenge, outcome.message)
         : // The hot path: the answer is built complete, so no later middleware touches its headers.
-          withCommonHeaders(challengeResponse(402, outcome.challenge, outcome.message, {}, common))
+          withCommonHeaders(
+            challengeResponse(outcome.challenge, { status: 402, message: outcome.message, headers: common }),
+          )
     case 'refusal':
       return refusalResponse(outcome.refusal)
     case 'replay':
@@ -91,7 +95,9 @@ function completeResponse(outcome: CompleteOutcome, handler: Response, body: str
  */
 export function paymentGate(
   endpoint: Endpoint,
-  deps: Pick<Services, 'config' | 'paid'> & {
+  deps: {
+    config: Pick<Config, 'publicUrl'>
+    paid: Pick<PaidRequestCore, 'begin' | 'complete'>
     /** The priced route with its discovery metadata (`paid`: the request carries a payment). */
     routeOf: (endpoint: Endpoint, paid: boolean) => Promise<PricedRoute>
   },

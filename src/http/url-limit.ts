@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { ApiError } from './errors'
+import { ApiError } from '../lib/errors'
 
 /**
  * Longest request URL we read, in characters: what common proxies accept (8 KiB), and about twice what our largest

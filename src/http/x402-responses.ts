@@ -1,3 +1,4 @@
+import { errorBody } from '../lib/errors'
 import { base64JsonTemplate, jsonTemplate } from '../lib/json-template'
 import { httpStatusOf } from '../paid/status'
 import type { Challenge, ChallengeTemplate, Pending, Refusal } from '../paid/types'
@@ -5,7 +6,6 @@ import type { StoredResponse } from '../payments/idempotency'
 import { encodeHeader } from '../x402/codec'
 import { type SettlementDelivery, settlementHeaders } from '../x402/settlement'
 import { paymentPageHtml } from './discovery/payment-page'
-import { errorBody } from './errors'
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -22,10 +22,9 @@ const settlementOf = (delivery: SettlementDelivery | undefined) =>
 
 /** The v1 body of a 402: the v1 challenge with our message and any extra detail. */
 function challengeBody(
-  v1: Challenge['v1'],
-  notice: Challenge['notice'],
+  { v1, notice }: Pick<Challenge, 'v1' | 'notice'>,
   message: string,
-  extra: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
 ) {
   const notices = notice ? { notices: { [notice.key]: notice.info } } : {}
   return { ...v1, message, ...extra, ...notices }
@@ -55,7 +54,7 @@ function renderedFor(template: ChallengeTemplate, message: string): RenderedChal
   let found = byMessage.get(message)
   if (!found) {
     if (byMessage.size >= MAX_MESSAGES_PER_TEMPLATE) byMessage.clear()
-    const body = JSON.stringify(challengeBody(template.v1, template.notice, message, {}))
+    const body = JSON.stringify(challengeBody(template, message))
     const header = JSON.stringify(template.v2)
     found = {
       body: body.includes(template.urlSlot) ? jsonTemplate(body, template.urlSlot) : () => body,
@@ -73,11 +72,13 @@ function renderedFor(template: ChallengeTemplate, message: string): RenderedChal
  * the core's cache is serialised once per template and filled in with its URL: the same bytes, a fraction of the work.
  */
 export function challengeResponse(
-  status: number,
   challenge: Challenge,
-  message: string,
-  extra: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
+  {
+    status,
+    message,
+    extra = {},
+    headers = {},
+  }: { status: number; message: string; extra?: Record<string, unknown>; headers?: Record<string, string> },
 ): Response {
   let body: string
   let paymentRequired: string
@@ -93,7 +94,7 @@ export function challengeResponse(
     body = filled.body
     paymentRequired = filled.header
   } else {
-    body = JSON.stringify(challengeBody(challenge.v1, challenge.notice, message, extra))
+    body = JSON.stringify(challengeBody(challenge, message, extra))
     paymentRequired = encodeHeader(challenge.v2)
   }
   return new Response(body, {
@@ -125,7 +126,12 @@ export function refusalResponse(refusal: Refusal): Response {
   const status = httpStatusOf({ kind: 'refusal', refusal })
   const headers = { ...retryAfter(refusal.retryAfterSeconds), ...settlementOf(refusal.settlement) }
   if (refusal.challenge)
-    return challengeResponse(status, refusal.challenge, refusal.message, refusal.details, headers)
+    return challengeResponse(refusal.challenge, {
+      status,
+      message: refusal.message,
+      extra: refusal.details,
+      headers,
+    })
   return jsonResponse(status, errorBody(refusal.reason, refusal.message, refusal.details), headers)
 }
 

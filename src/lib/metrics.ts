@@ -52,6 +52,12 @@ export interface PaymentMetrics {
   recordRpcError(event: { call: string }): void
 }
 
+/** What the HTTP door records of every request (ops/metrics.ts exports it at /metrics). */
+export interface HttpMetrics {
+  /** `route`: the route pattern that answered, never the raw URL. */
+  observeHttpRequest(event: { method: string; route: string; status: number; seconds: number }): void
+}
+
 const ignore = () => {}
 
 /** Records nothing: for code paths and tests that export no metrics. */

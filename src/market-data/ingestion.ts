@@ -1,4 +1,5 @@
 import type { Interval } from '../lib/candle'
+import { messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import { DEFAULT_UNIVERSE } from './default-universe'
 import { type IngestProgressEvent, type IngestSummary, runIngestion } from './ingest-pipeline'
@@ -194,7 +195,7 @@ export async function firstRunIngest(options: FirstRunOptions): Promise<FirstRun
     onProgress: (e) => options.onProgress?.({ ...e, interval: '1h' }),
   })
   await ingestCoinGeckoMarkets(store, symbols, options.urls).catch((error: unknown) =>
-    logger.warn('first run: market caps unavailable', { error: (error as Error).message }),
+    logger.warn('first run: market caps unavailable', { error: messageOf(error) }),
   )
   logger.info('first run: done', {
     daily: daily.candles,
@@ -232,7 +233,7 @@ export async function refreshMarketData(options: RefreshOptions): Promise<void> 
       })
     }
   } catch (error) {
-    options.logger.warn('market data refresh failed', { error: (error as Error).message })
+    options.logger.warn('market data refresh failed', { error: messageOf(error) })
   }
 }
 

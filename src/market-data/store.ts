@@ -124,7 +124,7 @@ export class MarketStore {
     const [only] = symbols
     const countRows = () => countCandles(this.db, interval, symbols.size === 1 ? only : undefined)
     const before = await countRows()
-    await upsertCandles(this.db, interval, candles, source)
+    await upsertCandles(this.db, { interval, candles, source })
     const n = (await countRows()) - before
     await mergeDataSource(this.db, source)
     await this.bump()
@@ -156,11 +156,11 @@ export class MarketStore {
   }
 
   getCursor(source: string, symbol: string, interval: Interval): Promise<string | null> {
-    return getCursor(this.db, source, symbol, interval)
+    return getCursor(this.db, { source, symbol, interval })
   }
 
   setCursor(source: string, symbol: string, interval: Interval, lastTime: string): Promise<void> {
-    return setCursor(this.db, source, symbol, interval, lastTime)
+    return setCursor(this.db, { source, symbol, interval, lastTime })
   }
 
   private async bump(): Promise<void> {

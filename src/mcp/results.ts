@@ -82,12 +82,17 @@ export function pendingResult(pending: Pending, retryAfterSeconds: number): Call
 }
 
 /** An endpoint's own answer (a JSON envelope or error body) as a tool result, with the receipt when it was paid. */
-export function answerResult(
-  status: number,
-  body: string,
-  settlement?: SettlementDelivery['response'],
-  extraMeta: Record<string, unknown> = {},
-): CallToolResult {
+export function answerResult({
+  status,
+  body,
+  settlement,
+  extraMeta = {},
+}: {
+  status: number
+  body: string
+  settlement?: SettlementDelivery['response']
+  extraMeta?: Record<string, unknown>
+}): CallToolResult {
   const parsed = JSON.parse(body) as Record<string, unknown>
   if (status >= 400) {
     const { success: _failed, error, message, ...details } = parsed
@@ -110,5 +115,10 @@ export function answerResult(
 export function replayResult(stored: StoredResponse): CallToolResult {
   const header = stored.headers['payment-response'] ?? stored.headers['x-payment-response']
   const settlement = header ? (JSON.parse(base64ToUtf8(header)) as SettlementDelivery['response']) : undefined
-  return answerResult(stored.status, stored.body, settlement, { 'x402/idempotent-replayed': true })
+  return answerResult({
+    status: stored.status,
+    body: stored.body,
+    settlement,
+    extraMeta: { 'x402/idempotent-replayed': true },
+  })
 }

@@ -10,11 +10,11 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import type { AnswerEndpoint } from '../catalog/answer'
 import type { Endpoint, ParsedInput } from '../catalog/types'
-import { ApiError, errorBody } from '../http/errors'
+import { ApiError, errorBody, messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import type { MarketStore } from '../market-data/store'
 import type { PaidRequestCore } from '../paid/core'
-import { RETRY_AFTER_PENDING_SECONDS } from '../paid/core'
+import { RETRY_AFTER_PENDING_SECONDS } from '../paid/refusals'
 import type { HandlerResult, PaidRequestInput, PricedRoute } from '../paid/types'
 import {
   answerResult,
@@ -89,16 +89,15 @@ export function createMcpDoor(deps: McpDeps) {
           details: { parameter: parsed.parameter },
         })
       const done = await runEndpoint(deps.answer, endpoint, parsed.value)
-      return answerResult(done.status, done.body)
+      return answerResult(done)
     }
-    return callPaidTool(entry, request, args.ok ? args.query : {}, parsed)
+    return callPaidTool(entry, request, { query: args.ok ? args.query : {}, parsed })
   }
 
   async function callPaidTool(
     entry: CatalogTool,
     request: CallToolRequest,
-    query: Record<string, string>,
-    parsed: ParsedInput,
+    { query, parsed }: { query: Record<string, string>; parsed: ParsedInput },
   ): Promise<CallToolResult> {
     const { endpoint, tool } = entry
     const payment = request.params._meta?.[MCP_META.payment]
@@ -127,7 +126,7 @@ export function createMcpDoor(deps: McpDeps) {
     try {
       result = await runEndpoint(deps.answer, endpoint, parsed.ok ? parsed.value : undefined)
     } catch (error) {
-      deps.logger.error('tool failed', { tool: tool.name, error: (error as Error).message })
+      deps.logger.error('tool failed', { tool: tool.name, error: messageOf(error) })
       result = {
         status: 500,
         body: JSON.stringify(errorBody('internal_error', 'internal error; nothing was charged')),
@@ -138,10 +137,10 @@ export function createMcpDoor(deps: McpDeps) {
     switch (done.kind) {
       case 'settled':
       case 'served':
-        return answerResult(result.status, result.body, done.settlement.response)
+        return answerResult({ ...result, settlement: done.settlement.response })
       case 'released':
       case 'undelivered':
-        return answerResult(result.status, result.body)
+        return answerResult(result)
       case 'pending':
         return pendingResult(done.pending, RETRY_AFTER_PENDING_SECONDS)
       case 'failed':

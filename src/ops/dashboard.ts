@@ -1,5 +1,4 @@
-import type { Hono } from 'hono'
-import type { AppEnv } from '../http/app-env'
+import type { Env, Hono } from 'hono'
 
 export interface StaticAsset {
   body: string
@@ -24,7 +23,7 @@ const SECURITY_HEADERS = {
 }
 
 /** Mounts `/dashboard` (the page) and `/dashboard/<asset>`; without assets both answer 404 saying why. */
-export function registerDashboard(app: Hono<AppEnv>, assets: DashboardAssets | undefined): void {
+export function registerDashboard<E extends Env>(app: Hono<E>, assets: DashboardAssets | undefined): void {
   const serve = (name: string) => {
     const asset = assets?.get(name)
     if (!asset) return undefined

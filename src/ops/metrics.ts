@@ -2,9 +2,10 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Db } from '../db/client'
 import { countPaymentsByState, sumPaymentsByAsset } from '../db/queries/ops'
 import { PAYMENT_STATES } from '../db/schema'
+import { messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
-import type { PaymentMetrics, ReconcileRunCounts } from '../lib/metrics'
-import { marketDataFreshness } from './market-freshness'
+import type { HttpMetrics, PaymentMetrics, ReconcileRunCounts } from '../lib/metrics'
+import { marketDataFreshness } from '../market-data/freshness'
 import { SettledRevenueTotals } from './revenue-totals'
 
 /**
@@ -16,8 +17,7 @@ import { SettledRevenueTotals } from './revenue-totals'
  * Prometheus samples are float64: token amounts past 2^53 atomic units (any TMAI sum above ~0.009 TMAI) are
  * approximate here. /admin/revenue has the exact integer strings.
  */
-export interface OpsMetrics extends PaymentMetrics {
-  observeHttpRequest(event: { method: string; route: string; status: number; seconds: number }): void
+export interface OpsMetrics extends PaymentMetrics, HttpMetrics {
   /** The text exposition, with the database-derived metrics computed now. */
   scrape(): Promise<{ contentType: string; body: string }>
 }
@@ -293,7 +293,7 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
       } catch (error) {
         collectErrors.inc()
         deps.logger?.warn('metrics: database-derived metrics not refreshed', {
-          error: (error as Error).message,
+          error: messageOf(error),
         })
       }
       return { contentType: registry.contentType, body: await registry.metrics() }

@@ -4,7 +4,7 @@ import { shortMessage } from '../chain/errors'
 import type { NetworkConfig } from '../config/networks'
 import type { Db } from '../db/client'
 import { writeReadinessProbe } from '../db/queries/ops'
-import { marketDataFreshness } from './market-freshness'
+import { marketDataFreshness } from '../market-data/freshness'
 
 export const READINESS_CHECKS = ['database', 'rpc', 'asset_registry', 'market_data', 'shutdown'] as const
 export type ReadinessCheck = (typeof READINESS_CHECKS)[number]

@@ -22,13 +22,12 @@ function buildTemplate(route: PricedRoute, current: CurrentOffers, reason: strin
     urlSlot: RESOURCE_URL_SLOT,
     offers: current.offers,
     notice,
-    v1: paymentRequiredV1([...current.offers], resource, reason),
-    v2: paymentRequiredV2(
-      [...current.offers],
+    v1: paymentRequiredV1([...current.offers], { resource, error: reason }),
+    v2: paymentRequiredV2([...current.offers], {
       resource,
-      reason === Reason.paymentRequired ? 'Payment required' : reason,
-      Object.keys(extensions).length > 0 ? extensions : undefined,
-    ),
+      error: reason === Reason.paymentRequired ? 'Payment required' : reason,
+      extensions: Object.keys(extensions).length > 0 ? extensions : undefined,
+    }),
   }
 }
 
@@ -59,7 +58,10 @@ export function createChallengeCache() {
   }
 
   /** The challenge for `url`: the cached template with the URL filled in (same shape as building it afresh). */
-  function challenge(route: PricedRoute, url: string, current: CurrentOffers, reason: string): Challenge {
+  function challenge(
+    route: PricedRoute,
+    { url, current, reason }: { url: string; current: CurrentOffers; reason: string },
+  ): Challenge {
     const template = templateFor(route, current, reason)
     return {
       offers: template.offers,
@@ -72,3 +74,5 @@ export function createChallengeCache() {
 
   return { challenge }
 }
+
+export type ChallengeCache = ReturnType<typeof createChallengeCache>

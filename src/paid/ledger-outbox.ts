@@ -1,3 +1,4 @@
+import { messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 
 interface Entry {
@@ -62,7 +63,7 @@ export class LedgerOutbox {
           paymentId,
           write: entry.description,
           attempts: entry.attempts,
-          error: (error as Error).message,
+          error: messageOf(error),
         })
       }
     }

@@ -1,6 +1,6 @@
 import type { PaymentMetrics } from '../lib/metrics'
 import { Reason } from '../x402/reasons'
-import type { PaidEvent } from './core'
+import type { PaidEvent } from './context'
 
 /** Refusals that happened after the payment was reserved but say nothing against it: it was released, not refused. */
 const RELEASED_REASONS = new Set<string>([Reason.verificationUnavailable, Reason.paymentAbandoned])

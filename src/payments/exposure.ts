@@ -40,7 +40,12 @@ export class ExposureLimiter {
     for (const { scope, name, cap } of this.scopes(payer)) {
       const limit = cap ?? UNCAPPED
       const total = await retryWhileBusy('exposure counter', () =>
-        incrementWithinCap(this.db, scope, NO_WINDOW, Number(usdMicros), Number(limit)),
+        incrementWithinCap(this.db, {
+          scope,
+          windowStart: NO_WINDOW,
+          amount: Number(usdMicros),
+          cap: Number(limit),
+        }),
       ).catch(async (error: unknown) => {
         await this.giveBack(taken, usdMicros).catch(() => {})
         throw error
@@ -77,7 +82,7 @@ export class ExposureLimiter {
   private async giveBack(scopes: string[], usdMicros: UsdMicros): Promise<void> {
     for (const scope of scopes) {
       await retryWhileBusy('exposure release', () =>
-        decrementCounter(this.db, scope, NO_WINDOW, Number(usdMicros)),
+        decrementCounter(this.db, { scope, windowStart: NO_WINDOW, amount: Number(usdMicros) }),
       )
     }
   }

@@ -6,6 +6,7 @@ import {
   getPayment,
   hasUnpaidPayment,
   listUnresolvedPayments,
+  type PaymentTransition,
   recordTxHash,
   releaseAbandonedReservations,
   reservePayment,
@@ -36,6 +37,21 @@ export interface PaidRequest {
 
 /** What the ledger keeps of a payment so the reconciler can rebuild it without the original request. */
 export type StoredPayload = Pick<PaymentAttempt, 'x402Version' | 'method' | 'payload' | 'wire'>
+
+/** Why a settlement did not (yet) complete, with its transaction when one was sent. */
+export interface SettleFailure {
+  reason: string
+  txHash?: Hash
+  settleMs?: number
+}
+
+type Fields = NonNullable<PaymentTransition['fields']>
+
+const failureFields = ({ reason, txHash, settleMs }: SettleFailure): Fields => ({
+  failureReason: reason,
+  ...(txHash ? { txHash } : {}),
+  ...(settleMs === undefined ? {} : { settleMs }),
+})
 
 export type ReserveOutcome =
   | { ok: true; id: string }
@@ -99,30 +115,39 @@ export class Ledger {
 
   /** The spend-limit windows of `atSeconds` now hold this payment's value (given back if it is not charged). */
   markSpendHeld(id: string, atSeconds: number) {
-    return this.transition(id, ['reserved'], 'reserved', { spendAt: atSeconds })
+    return this.transition(id, { from: ['reserved'], to: 'reserved', set: { spendAt: atSeconds } })
   }
 
   markVerified(id: string, verifyMs: number) {
-    return this.transition(id, ['reserved'], 'verified', { verifiedAt: this.now(), verifyMs })
+    return this.transition(id, {
+      from: ['reserved'],
+      to: 'verified',
+      set: { verifiedAt: this.now(), verifyMs },
+    })
   }
 
   /** No charge: verification failed, the handler answered >= 400, or verification could not run. */
   release(id: string, reason: string) {
-    return this.transition(id, ['reserved', 'verified'], 'released', { failureReason: reason })
+    return this.transition(id, {
+      from: ['reserved', 'verified'],
+      to: 'released',
+      set: { failureReason: reason },
+    })
   }
 
   /** `deliveredAt`: optimistic mode, where the body leaves as settlement starts. */
   markSettling(id: string, handlerMs: number, deliveredAt?: number) {
-    return this.transition(id, ['verified'], 'settling', {
-      handlerMs,
-      ...(deliveredAt === undefined ? {} : { deliveredAt }),
+    return this.transition(id, {
+      from: ['verified'],
+      to: 'settling',
+      set: { handlerMs, ...(deliveredAt === undefined ? {} : { deliveredAt }) },
     })
   }
 
   /** The settlement transaction (and the payment's call in it, when batched), stored before it is broadcast. */
   recordTxHash(id: string, hash: Hash, callIndex?: number): Promise<void> {
     return retryWhileBusy('record tx hash', () =>
-      recordTxHash(this.db, id, hash, callIndex ?? null, this.now()),
+      recordTxHash(this.db, { id, txHash: hash, callIndex: callIndex ?? null, at: this.now() }),
     )
   }
 
@@ -132,17 +157,13 @@ export class Ledger {
   }
 
   /** Optimistic mode: the body was served, the settlement failed; the payer owes it until it is collected. */
-  markUnpaid(id: string, reason: string, txHash?: Hash, fields: { settleMs?: number } = {}) {
-    return this.transition(id, ['settling', 'pending'], 'unpaid', {
-      failureReason: reason,
-      ...(txHash ? { txHash } : {}),
-      ...fields,
-    })
+  markUnpaid(id: string, outcome: SettleFailure) {
+    return this.transition(id, { from: ['settling', 'pending'], to: 'unpaid', set: failureFields(outcome) })
   }
 
   /** The operator writes off an `unpaid` payment (see payments/write-off.ts); undefined if it is not `unpaid`. */
   writeOff(id: string) {
-    return this.transition(id, ['unpaid'], 'failed', { failureReason: WRITTEN_OFF })
+    return this.transition(id, { from: ['unpaid'], to: 'failed', set: { failureReason: WRITTEN_OFF } })
   }
 
   /** Claims the single delivery of a settled payment whose response never left; false if already delivered. */
@@ -159,28 +180,20 @@ export class Ledger {
     txHash: Hash,
     fields: { settleMs?: number; deliveredAt?: number; txCallIndex?: number | null } = {},
   ) {
-    return this.transition(id, ['settling', 'pending', 'unpaid'], 'settled', {
-      txHash,
-      settledAt: this.now(),
-      failureReason: null,
-      ...fields,
+    return this.transition(id, {
+      from: ['settling', 'pending', 'unpaid'],
+      to: 'settled',
+      set: { txHash, settledAt: this.now(), failureReason: null, ...fields },
     })
   }
 
-  markFailed(id: string, reason: string, txHash?: Hash, fields: { settleMs?: number } = {}) {
-    return this.transition(id, ['settling', 'pending'], 'failed', {
-      failureReason: reason,
-      ...(txHash ? { txHash } : {}),
-      ...fields,
-    })
+  markFailed(id: string, outcome: SettleFailure) {
+    return this.transition(id, { from: ['settling', 'pending'], to: 'failed', set: failureFields(outcome) })
   }
 
-  markPending(id: string, reason: string, txHash?: Hash, fields: { settleMs?: number } = {}) {
-    return this.transition(id, ['settling'], 'pending', {
-      failureReason: reason,
-      ...(txHash ? { txHash } : {}),
-      ...fields,
-    })
+  /** Broadcast, not confirmed: `reason` says why it is still open. */
+  markPending(id: string, outcome: SettleFailure) {
+    return this.transition(id, { from: ['settling'], to: 'pending', set: failureFields(outcome) })
   }
 
   get(id: string): Promise<Payment | undefined> {
@@ -189,7 +202,7 @@ export class Ledger {
 
   /** `pending` rows, and `settling` rows untouched since `staleBefore` (their request is gone: a crash). */
   unresolved(staleBefore: number, limit?: number): Promise<Payment[]> {
-    return listUnresolvedPayments(this.db, staleBefore, limit)
+    return listUnresolvedPayments(this.db, { staleBefore, limit })
   }
 
   /** Releases `reserved`/`verified` rows untouched since `updatedBefore` (their request died); returns them. */
@@ -201,12 +214,10 @@ export class Ledger {
 
   private transition(
     id: string,
-    from: readonly PaymentState[],
-    to: PaymentState,
-    fields: Parameters<typeof transitionPayment>[4],
+    { from, to, set }: Omit<PaymentTransition, 'id' | 'fields'> & { set: Fields },
   ) {
     return retryWhileBusy(`mark ${to}`, () =>
-      transitionPayment(this.db, id, from, to, { ...fields, updatedAt: this.now() }),
+      transitionPayment(this.db, { id, from, to, fields: { ...set, updatedAt: this.now() } }),
     )
   }
 }

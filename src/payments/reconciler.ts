@@ -1,6 +1,7 @@
 import type { Hash } from 'viem'
 import type { NetworkConfig } from '../config/networks'
 import type { Payment } from '../db/schema'
+import { messageOf } from '../lib/errors'
 import type { Logger } from '../lib/logger'
 import type { PaymentMetrics } from '../lib/metrics'
 import { usdMicros } from '../lib/money'
@@ -114,7 +115,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
       summary.errors++
       deps.logger.warn('reconcile: spend give-back failed', {
         paymentId: row.id,
-        error: (error as Error).message,
+        error: messageOf(error),
       })
     })
     deps.logger.warn('reconciled payment: abandoned reservation released', {
@@ -144,11 +145,11 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
         deps.logger.info('reconciled payment: settled', { paymentId: row.id, tx: outcome.txHash })
       } else if (outcome.status === 'failed' && optimistic) {
         // Served but never paid: it stays owed (and its exposure counted); the payer is refused until collected.
-        if (row.state !== 'unpaid') await deps.ledger.markUnpaid(row.id, outcome.reason)
+        if (row.state !== 'unpaid') await deps.ledger.markUnpaid(row.id, { reason: outcome.reason })
         summary.failed++
         deps.logger.warn('reconciled payment: unpaid', { paymentId: row.id, reason: outcome.reason })
       } else if (outcome.status === 'failed') {
-        if (await deps.ledger.markFailed(row.id, outcome.reason)) {
+        if (await deps.ledger.markFailed(row.id, { reason: outcome.reason })) {
           // Never charged after all: its amount no longer counts against the payer's limits, its key is free.
           await deps.limiter?.releaseHeldBy(row)
           await deps.idempotency?.forgetPayment(row.id)
@@ -160,7 +161,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
       }
     } catch (error) {
       summary.errors++
-      deps.logger.warn('reconcile error', { paymentId: row.id, error: (error as Error).message })
+      deps.logger.warn('reconcile error', { paymentId: row.id, error: messageOf(error) })
     }
   }
   return summary
@@ -203,7 +204,7 @@ export function startReconciler(
         (summary) => deps.metrics?.recordReconcileRun(summary),
         (error: unknown) => {
           deps.metrics?.recordReconcileError()
-          deps.logger.warn('reconcile run failed', { error: (error as Error).message })
+          deps.logger.warn('reconcile run failed', { error: messageOf(error) })
         },
       )
     } finally {

@@ -151,13 +151,12 @@ export class SpendLimiter {
       let total: number | undefined
       try {
         total = await retryWhileBusy('spend counter', () =>
-          incrementWithinCap(
-            this.db,
-            counter.scope,
-            counter.windowStart,
-            Number(args.usdMicros),
-            Number(cap),
-          ),
+          incrementWithinCap(this.db, {
+            scope: counter.scope,
+            windowStart: counter.windowStart,
+            amount: Number(args.usdMicros),
+            cap: Number(cap),
+          }),
         )
       } catch (error) {
         // A fault halfway must not leave the counters already taken holding spend nobody will give back.
@@ -186,7 +185,11 @@ export class SpendLimiter {
   async release(holds: SpendHold[]): Promise<void> {
     for (const hold of holds) {
       await retryWhileBusy('spend release', () =>
-        decrementCounter(this.db, hold.scope, hold.windowStart, Number(hold.amount)),
+        decrementCounter(this.db, {
+          scope: hold.scope,
+          windowStart: hold.windowStart,
+          amount: Number(hold.amount),
+        }),
       )
     }
   }

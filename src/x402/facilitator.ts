@@ -24,6 +24,11 @@ export interface SettleHooks {
   onTxHash(hash: Hash, callIndex?: number): Promise<void>
 }
 
+/** A remote facilitator could not be asked (network, timeout, 5xx, unreadable answer). */
+export class FacilitatorUnavailableError extends Error {
+  override name = 'FacilitatorUnavailableError'
+}
+
 /**
  * What verifies and settles a payment: in-process with viem (self-facilitated) or a remote x402 facilitator.
  * Expected outcomes are values; a ChainUnavailableError/FacilitatorUnavailableError means "could not ask" (fail closed).

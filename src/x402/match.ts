@@ -69,7 +69,10 @@ export function termsDiffer(ours: PaymentRequirementsV2, theirs: PaymentRequirem
 }
 
 /** Reads the scheme payload of the transfer method the matched offer uses, and names its payer. */
-function bind(offer: Offer, x402Version: 1 | 2, payload: unknown, wire: PaymentAttempt['wire']): MatchResult {
+function bind(
+  offer: Offer,
+  { x402Version, payload, wire }: { x402Version: 1 | 2; payload: unknown; wire: PaymentAttempt['wire'] },
+): MatchResult {
   const reader = payloadReaderFor(schemePayloads, offer.asset.transferMethod)
   const parsed = reader.parsePayload(payload)
   if (!parsed.ok) return malformed(parsed.reason, parsed.message)
@@ -118,9 +121,10 @@ export function matchV2(
       mismatch = differs
       continue
     }
-    return bind(candidate.offer, 2, paymentPayload.payload, {
-      paymentPayload,
-      paymentRequirements: candidate.requirements,
+    return bind(candidate.offer, {
+      x402Version: 2,
+      payload: paymentPayload.payload,
+      wire: { paymentPayload, paymentRequirements: candidate.requirements },
     })
   }
   return refused(
@@ -174,12 +178,21 @@ export function matchV1(
   }
 }
 
-/** Binds a decoded payment of either version to one of this request's offers. */
+/**
+ * Binds a decoded payment of either version to one of this request's offers (`resource`: what a v1 requirement
+ * describes; `honoured`: earlier offers a v2 payment may still accept).
+ */
 export function matchPayment(
   decoded: DecodedPayment,
-  offers: readonly Offer[],
-  resource: ResourceDescription,
-  honoured?: (accepted: PaymentRequirementsV2) => Offer[],
+  {
+    offers,
+    resource,
+    honoured,
+  }: {
+    offers: readonly Offer[]
+    resource: ResourceDescription
+    honoured?: (accepted: PaymentRequirementsV2) => Offer[]
+  },
 ): MatchResult {
   return decoded.version === 2
     ? matchV2(decoded.payload, offers, honoured)

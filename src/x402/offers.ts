@@ -120,10 +120,16 @@ export function toRequirementsV1(offer: Offer, resource: ResourceDescription): P
 /** Only EIP-3009 assets can be paid by a v1 client. */
 export const isV1Payable = (offer: Offer): boolean => offer.asset.transferMethod === 'eip3009'
 
+/** What a 402 says besides its offers: the resource, the error (a reason), and v2 extensions. */
+export interface PaymentRequiredContext {
+  resource: ResourceDescription
+  error: string
+  extensions?: Record<string, unknown>
+}
+
 export function paymentRequiredV1(
   offers: Offer[],
-  resource: ResourceDescription,
-  error: string,
+  { resource, error }: PaymentRequiredContext,
 ): PaymentRequiredV1 {
   return {
     x402Version: 1,
@@ -134,9 +140,7 @@ export function paymentRequiredV1(
 
 export function paymentRequiredV2(
   offers: Offer[],
-  resource: ResourceDescription,
-  error: string,
-  extensions?: Record<string, unknown>,
+  { resource, error, extensions }: PaymentRequiredContext,
 ): PaymentRequiredV2 {
   return {
     x402Version: 2,

@@ -1,12 +1,8 @@
 import { z } from 'zod'
+import { messageOf } from '../lib/errors'
 import type { PaymentAttempt } from './attempt'
-import type { Facilitator, ResolveOutcome } from './facilitator'
+import { type Facilitator, FacilitatorUnavailableError, type ResolveOutcome } from './facilitator'
 import { Reason } from './reasons'
-
-/** The remote facilitator could not be asked (network, timeout, 5xx, unreadable answer). */
-export class FacilitatorUnavailableError extends Error {
-  override name = 'FacilitatorUnavailableError'
-}
 
 const VerifyResponse = z.object({
   isValid: z.boolean(),
@@ -37,11 +33,11 @@ export interface RemoteFacilitatorOptions {
 export function createRemoteFacilitator(options: RemoteFacilitatorOptions): Facilitator {
   const base = options.url.replace(/\/$/, '')
   const doFetch = options.fetch ?? fetch
+  /** POSTs the payment to `path` and reads the answer with `schema`; anything else is "could not ask". */
   async function post<T extends z.ZodType>(
     path: string,
     attempt: PaymentAttempt,
-    schema: T,
-    timeoutMs: number,
+    { schema, timeoutMs }: { schema: T; timeoutMs: number },
   ) {
     let res: Response
     try {
@@ -56,7 +52,7 @@ export function createRemoteFacilitator(options: RemoteFacilitatorOptions): Faci
         signal: AbortSignal.timeout(timeoutMs),
       })
     } catch (error) {
-      throw new FacilitatorUnavailableError(`facilitator ${path} unreachable: ${(error as Error).message}`, {
+      throw new FacilitatorUnavailableError(`facilitator ${path} unreachable: ${messageOf(error)}`, {
         cause: error,
       })
     }
@@ -72,7 +68,10 @@ export function createRemoteFacilitator(options: RemoteFacilitatorOptions): Faci
   return {
     kind: 'remote',
     async verify(attempt) {
-      const result = await post('/verify', attempt, VerifyResponse, options.timeoutMs ?? 15_000)
+      const result = await post('/verify', attempt, {
+        schema: VerifyResponse,
+        timeoutMs: options.timeoutMs ?? 15_000,
+      })
       if (result.isValid) return { ok: true }
       return {
         ok: false,
@@ -85,10 +84,13 @@ export function createRemoteFacilitator(options: RemoteFacilitatorOptions): Faci
     async settle(attempt) {
       let result: z.infer<typeof SettleResponse>
       try {
-        result = await post('/settle', attempt, SettleResponse, options.timeoutMs ?? 90_000)
+        result = await post('/settle', attempt, {
+          schema: SettleResponse,
+          timeoutMs: options.timeoutMs ?? 90_000,
+        })
       } catch (error) {
         // A settle that timed out is indeterminate: pending, for the reconciler.
-        return { status: 'pending', message: (error as Error).message }
+        return { status: 'pending', message: messageOf(error) }
       }
       const tx = /^0x[0-9a-fA-F]{64}$/.test(result.transaction)
         ? (result.transaction as `0x${string}`)

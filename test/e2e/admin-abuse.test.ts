@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createAdminRouter, DEFAULT_ADMIN_RATE_LIMIT } from '../../src/admin/router'
 import { adminAudit } from '../../src/db/schema/admin'
 import { createClientAddress } from '../../src/http/client-address'
+import { createErrorRenderer } from '../../src/http/error-renderer'
 import { createLogger } from '../../src/lib/logger'
 import { createTestContext, listen } from '../helpers/context'
 
@@ -119,6 +120,7 @@ describe('unauthenticated refusals cannot flood the audit table or the log', () 
         }),
       }),
     )
+    admin.onError(createErrorRenderer(createLogger('silent')))
     const refuse = async (client: string, authorization?: string) => {
       const headers: Record<string, string> = { 'x-forwarded-for': client }
       if (authorization) headers.authorization = authorization

@@ -10,6 +10,7 @@ import { type AdminRouterDeps, createAdminRouter } from '../../src/admin/router'
 import { type NewPayment, payments, spendOverrides } from '../../src/db/schema'
 import { adminAudit, adminKeys } from '../../src/db/schema/admin'
 import { createClientAddress } from '../../src/http/client-address'
+import { createErrorRenderer } from '../../src/http/error-renderer'
 import { createLogger } from '../../src/lib/logger'
 import { createTestContext } from '../helpers/context'
 
@@ -43,6 +44,8 @@ async function setup(options: Partial<Pick<AdminRouterDeps, 'rateLimit' | 'peppe
       ...options,
     }),
   )
+  // As in app.ts: the app's one error renderer answers for the routes it mounts.
+  admin.onError(createErrorRenderer(createLogger('silent')))
   const issued: string[] = []
   const newKey = async (scope: 'read' | 'write' = 'read', expiresAt?: number) => {
     const created = await createAdminKey(ctx.db, {

@@ -10,6 +10,7 @@ import { UsageError } from '../../src/cli/args'
 import { keysCommand, keysHelp } from '../../src/cli/keys'
 import { openSqliteDb } from '../../src/db/client'
 import { adminAudit, adminKeys } from '../../src/db/schema/admin'
+import { createErrorRenderer } from '../../src/http/error-renderer'
 import { createLogger } from '../../src/lib/logger'
 
 /** `x402-analytics keys …` in-process against a real SQLite file, with stdout and stderr captured. */
@@ -46,6 +47,7 @@ async function withApi<T>(use: (request: (key: string) => Promise<number>) => Pr
     '/admin',
     createAdminRouter({ db: database.db, logger: createLogger('silent'), pepper: env.ADMIN_KEY_PEPPER }),
   )
+  app.onError(createErrorRenderer(createLogger('silent')))
   try {
     return await use(
       async (key) =>

@@ -6,11 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { catalog } from '../../src/catalog'
 import { createEndpointAnswers } from '../../src/catalog/answer'
+import { bazaarDiscovery } from '../../src/catalog/bazaar'
+import { createExampleOutputs } from '../../src/catalog/examples'
 import { ResultCache } from '../../src/catalog/result-cache'
 import { NETWORKS } from '../../src/config/networks'
 import { devnetAccount } from '../../src/devnet/accounts'
-import { createExampleOutputs } from '../../src/http/discovery/examples'
-import { createPricedRoutes } from '../../src/http/discovery/priced-routes'
+import { createPricedRoutes } from '../../src/paid/priced-routes'
 import { quoteTokenAmount } from '../../src/pricing/quote'
 import type { TmaiRateResult } from '../../src/pricing/tmai-offers'
 import { discountedUsdMicros } from '../../src/pricing/tmai-offers'
@@ -43,7 +44,10 @@ async function reference(
   const usdPrice = PRICES[endpoint.tier]
   const { market, config } = ctx.services
   const answer = createEndpointAnswers({ market, config, cache: new ResultCache() })
-  const routes = createPricedRoutes({ config, examples: createExampleOutputs({ answer, market }) })
+  const routes = createPricedRoutes({
+    config,
+    discovery: bazaarDiscovery(createExampleOutputs({ answer, market })),
+  })
   const route = await routes.http(endpoint, false)
   const offerContext = { network, payTo, usdPrice, maxTimeoutSeconds: 120 }
   const tmai =
@@ -72,10 +76,11 @@ async function reference(
         info: { available: false, reason: args.notice.reason, message: args.notice.message },
       }
     : undefined
-  const v1 = paymentRequiredV1(offers, resource, 'payment_required')
-  const v2 = paymentRequiredV2(offers, resource, 'Payment required', {
-    ...route.extensions,
-    ...(notice ? { [notice.key]: { info: notice.info } } : {}),
+  const v1 = paymentRequiredV1(offers, { resource, error: 'payment_required' })
+  const v2 = paymentRequiredV2(offers, {
+    resource,
+    error: 'Payment required',
+    extensions: { ...route.extensions, ...(notice ? { [notice.key]: { info: notice.info } } : {}) },
   })
   const message = `this endpoint costs $${usdPrice}; pay with x402`
   return {

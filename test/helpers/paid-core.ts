@@ -12,7 +12,8 @@ import { openSqliteDb } from '../../src/db/client'
 import { listPayments } from '../../src/db/queries/payments'
 import { devnetAccount } from '../../src/devnet/accounts'
 import { createLogger } from '../../src/lib/logger'
-import { createPaidRequestCore, type PaidEvent } from '../../src/paid/core'
+import type { PaidEvent } from '../../src/paid/context'
+import { createPaidRequestCore } from '../../src/paid/core'
 import { httpStatusOf } from '../../src/paid/status'
 import type {
   BeginOutcome,

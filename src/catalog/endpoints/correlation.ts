@@ -34,7 +34,7 @@ export const correlationEndpoint = defineEndpoint({
     'Sorted by CORRELATION descending; the asset itself is included at exactly 1 (so it ranks first); RANK is the ' +
     'position in that order; ' +
     '`limit` (default 100) and `page` walk it. Pairs without enough overlap are listed in meta.skipped. An asset ' +
-    'with too little history gives 200 with empty data and a message saying so.',
+    'with too little history gives 404 `no_data` with a message saying why; nothing is charged.',
   input: requireOneSymbol(
     z.object({
       ...SymbolSelector,

@@ -35,7 +35,8 @@ export const marketMetricsEndpoint = defineEndpoint({
     'flagged bullish by the price-above-50-day-SMA proxy, so it equals ABOVE_SMA50_SHARE; meta.signalSource ' +
     'names the source; meta.latestSignalBreadth counts it on the last day of the range), and REGIME bull/bear/neutral with MARKET_SIGNAL 1/-1/0 and LAST_MARKET_SIGNAL ' +
     '(last non-zero). REGIME is null until 200 days of totals exist. Optional startDate/endDate (YYYY-MM-DD); ' +
-    'newest `limit` days per page, ascending. A range with no data gives 200 with empty data and a message.',
+    'newest `limit` days per page, ascending. A range with no data gives 404 `no_data` with a message; nothing ' +
+    'is charged.',
   input: z.object({ ...DateRange, limit: Limit, page: Page }).refine(dateOrderOk, {
     message: 'startDate must not be after endDate',
     path: ['startDate'],

@@ -65,7 +65,7 @@ export const marketSentimentEndpoint = defineEndpoint({
     'components (short history) are left out of the mean and are null. SENTIMENT_LABEL: Extreme Fear < 25 ≤ Fear ' +
     '< 45 ≤ Neutral < 55 ≤ Greed < 75 ≤ Extreme Greed. Without dates: the latest day. With startDate and/or ' +
     'endDate (YYYY-MM-DD): one row per day, newest `limit` days per page, ascending. Days with no component are ' +
-    'left out (200, possibly empty data, with a message).',
+    'left out and counted in the message; when no day is left, 404 `no_data` and nothing is charged.',
   input: z.object({ ...DateRange, limit: Limit, page: Page }).refine(dateOrderOk, {
     message: 'startDate must not be after endDate',
     path: ['startDate'],

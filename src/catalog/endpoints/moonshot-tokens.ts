@@ -54,7 +54,7 @@ export const moonshotTokensEndpoint = defineEndpoint({
     'open picks as of the latest day, newest entry first, with ROI_SINCE_ENTRY = last close / ENTRY_PRICE − 1 and ' +
     'the rule values at entry (ENTRY) and now (CURRENT). past=true: closed picks, newest exit first, with ' +
     'EXIT_DATE, EXIT_PRICE, EXIT_REASON and the realised ROI_SINCE_ENTRY. `limit`/`page` walk the list. No ' +
-    'current pick gives 200 with empty data and a message.',
+    'current pick gives 404 `no_data` with a message; nothing is charged.',
   input: z.object({
     past: z
       .enum(['true', 'false'])

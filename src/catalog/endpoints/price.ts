@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ApiError } from '../../http/errors'
+import { ApiError } from '../../lib/errors'
 import { requireSymbol, SymbolSelector, symbolsFrom } from '../params'
 import { defineEndpoint } from '../types'
 

@@ -84,7 +84,7 @@ export const quantmetricsEndpoint = defineEndpoint({
     'DAILY_CONDITIONAL_VALUE_AT_RISK (the expected shortfall of exactly the worst 5% of days; returns, a loss is ' +
     'negative), BETA to BTC, SKEW, KURTOSIS (excess), TAIL_RATIO, PROFIT_FACTOR. Fractions, not percent; null ' +
     'where undefined. Assets with fewer than 2 returns in the window are left out of data and named in the ' +
-    'message (200, possibly with empty data).',
+    'message; when none is left, 404 `no_data` and nothing is charged.',
   input: requireSymbol(
     z.object({
       ...SymbolSelector,

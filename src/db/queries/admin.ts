@@ -171,14 +171,12 @@ export async function searchPayments(
 /** The columns revenue needs, of settled payments only, oldest first, one page at a time. */
 export async function listSettledPaymentsPage(
   db: Db,
-  range: { from?: number; to?: number },
-  after: PagePosition | undefined,
-  limit: number,
+  { from, to, after, limit }: { from?: number; to?: number; after?: PagePosition; limit: number },
 ) {
   const conditions = [
     eq(payments.state, 'settled'),
-    range.from !== undefined ? gte(payments.createdAt, range.from) : undefined,
-    range.to !== undefined ? lt(payments.createdAt, range.to) : undefined,
+    from !== undefined ? gte(payments.createdAt, from) : undefined,
+    to !== undefined ? lt(payments.createdAt, to) : undefined,
     after
       ? or(
           gt(payments.createdAt, after.createdAt),

@@ -24,9 +24,7 @@ const columnCount = (table: typeof dailyOhlcv | typeof hourlyOhlcv | typeof toke
 
 export async function upsertCandles(
   db: Db,
-  interval: Interval,
-  candles: Candle[],
-  source: string,
+  { interval, candles, source }: { interval: Interval; candles: Candle[]; source: string },
 ): Promise<number> {
   const table = tableFor(interval)
   const rows = rowsPerStatement(db, columnCount(table), UPSERT_CHUNK_ROWS)
@@ -269,12 +267,14 @@ export async function bumpDataVersion(db: Db): Promise<number> {
   return Number(row?.value ?? 1)
 }
 
-export async function getCursor(
-  db: Db,
-  source: string,
-  symbol: string,
-  interval: Interval,
-): Promise<string | null> {
+/** Where ingestion of one (source, symbol, interval) stopped. */
+export interface CursorKey {
+  source: string
+  symbol: string
+  interval: Interval
+}
+
+export async function getCursor(db: Db, { source, symbol, interval }: CursorKey): Promise<string | null> {
   const [row] = await db
     .select()
     .from(ingestCursors)
@@ -290,10 +290,7 @@ export async function getCursor(
 
 export async function setCursor(
   db: Db,
-  source: string,
-  symbol: string,
-  interval: Interval,
-  lastTime: string,
+  { source, symbol, interval, lastTime }: CursorKey & { lastTime: string },
 ): Promise<void> {
   const updatedAt = new Date().toISOString()
   await db

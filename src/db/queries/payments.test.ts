@@ -76,27 +76,28 @@ async function scenario(db: Db, rows: ReturnType<typeof fixtures>) {
   out.verified = await ledger.markVerified(rows.b.id, 42)
   out.missed = await ledger.markVerified(rows.b.id, 43)
   out.settling = await ledger.markSettling(rows.b.id, 7)
-  out.txHash = await recordTxHash(db, rows.b.id, TX, 3, 1_000)
+  out.txHash = await recordTxHash(db, { id: rows.b.id, txHash: TX, callIndex: 3, at: 1_000 })
   out.afterTxHash = await getPayment(db, rows.b.id)
-  out.pending = await ledger.markPending(rows.b.id, 'receipt_timeout', TX, { settleMs: 900 })
-  out.unpaid = await ledger.markUnpaid(rows.b.id, 'reverted', undefined, { settleMs: 901 })
+  out.pending = await ledger.markPending(rows.b.id, { reason: 'receipt_timeout', txHash: TX, settleMs: 900 })
+  out.unpaid = await ledger.markUnpaid(rows.b.id, { reason: 'reverted', settleMs: 901 })
   out.hasUnpaid = await hasUnpaidPayment(db, rows.b.payer)
   out.settled = await ledger.markSettled(rows.b.id, TX2, { settleMs: 12, deliveredAt: 5, txCallIndex: null })
   out.hasUnpaidAfter = await hasUnpaidPayment(db, rows.b.payer)
 
   out.optimistic = await ledger.markVerified(rows.c.id, 1)
   out.settlingDelivered = await ledger.markSettling(rows.c.id, 2, 3)
-  out.txHashNull = await recordTxHash(db, rows.c.id, TX, null, 2_000)
-  out.failed = await ledger.markFailed(rows.c.id, 'insufficient_funds', TX, {})
-  out.failedNoHash = await ledger.markFailed(rows.c.id, 'again')
-  out.direct = await transitionPayment(db, rows.sparse.id, ['reserved'], 'released', {
-    failureReason: null,
-    verifyMs: undefined,
-    updatedAt: 77,
+  out.txHashNull = await recordTxHash(db, { id: rows.c.id, txHash: TX, callIndex: null, at: 2_000 })
+  out.failed = await ledger.markFailed(rows.c.id, { reason: 'insufficient_funds', txHash: TX })
+  out.failedNoHash = await ledger.markFailed(rows.c.id, { reason: 'again' })
+  out.direct = await transitionPayment(db, {
+    id: rows.sparse.id,
+    from: ['reserved'],
+    to: 'released',
+    fields: { failureReason: null, verifyMs: undefined, updatedAt: 77 },
   })
   // Without updatedAt, the transition stamps the row with Date.now().
   const now = vi.spyOn(Date, 'now').mockReturnValue(T0 + 999)
-  out.defaultTime = await transitionPayment(db, rows.full.id, ['reserved'], 'verified')
+  out.defaultTime = await transitionPayment(db, { id: rows.full.id, from: ['reserved'], to: 'verified' })
   now.mockRestore()
 
   out.missing = await getPayment(db, 'no-such-id')
@@ -234,8 +235,22 @@ describe('prepared ledger queries', () => {
     await reservePayment(two, row)
     expect(await getPayment(one, row.id)).toBeUndefined()
     expect(await getPayment(two, row.id)).toMatchObject({ id: row.id })
-    expect(await transitionPayment(one, row.id, ['reserved'], 'verified', { verifyMs: 1 })).toBeUndefined()
-    expect(await transitionPayment(two, row.id, ['reserved'], 'verified', { verifyMs: 1 })).toMatchObject({
+    expect(
+      await transitionPayment(one, {
+        id: row.id,
+        from: ['reserved'],
+        to: 'verified',
+        fields: { verifyMs: 1 },
+      }),
+    ).toBeUndefined()
+    expect(
+      await transitionPayment(two, {
+        id: row.id,
+        from: ['reserved'],
+        to: 'verified',
+        fields: { verifyMs: 1 },
+      }),
+    ).toMatchObject({
       state: 'verified',
     })
     // The first never saw a reserve: its cache holds only what it ran.
@@ -250,7 +265,14 @@ describe('prepared ledger queries', () => {
     await reservePayment(db, row)
     const before = preparedCount(db)
     for (let i = before; i < MAX_PREPARED_SHAPES; i++) preparedStatement(db, `filler ${i}`, () => ({}))
-    expect(await transitionPayment(db, row.id, ['reserved'], 'verified', { verifyMs: 9 })).toMatchObject({
+    expect(
+      await transitionPayment(db, {
+        id: row.id,
+        from: ['reserved'],
+        to: 'verified',
+        fields: { verifyMs: 9 },
+      }),
+    ).toMatchObject({
       state: 'verified',
       verifyMs: 9,
     })

@@ -70,9 +70,11 @@ export async function reservePayment(db: Db, row: NewPayment): Promise<ReserveRe
 
 const transitionQuery = (
   db: Db,
-  id: string | SQL,
-  from: readonly PaymentState[],
-  set: Bindable<Partial<Omit<NewPayment, 'id'>>>,
+  {
+    id,
+    from,
+    set,
+  }: { id: string | SQL; from: readonly PaymentState[]; set: Bindable<Partial<Omit<NewPayment, 'id'>>> },
 ) =>
   db
     .update(payments)
@@ -80,32 +82,36 @@ const transitionQuery = (
     .where(and(eq(payments.id, id), inArray(payments.state, [...from])))
     .returning()
 
+/** A row's move from one of `from` to `to`, setting `fields` with it. */
+export interface PaymentTransition {
+  id: string
+  from: readonly PaymentState[]
+  to: PaymentState
+  fields?: Partial<Omit<NewPayment, 'id' | 'state'>>
+}
+
 /**
  * Conditional state transition: applies only if the row is still in one of `from`. Returns the updated row, or
  * undefined when another actor moved it first (the caller must not proceed as if it had).
  */
-export async function transitionPayment(
-  db: Db,
-  id: string,
-  from: readonly PaymentState[],
-  to: PaymentState,
-  fields: Partial<Omit<NewPayment, 'id' | 'state'>> = {},
-): Promise<Payment | undefined> {
+export async function transitionPayment(db: Db, transition: PaymentTransition): Promise<Payment | undefined> {
+  const { id, from, to, fields = {} } = transition
   const set = { ...fields, state: to, updatedAt: fields.updatedAt ?? Date.now() }
   // The states stay literal (bound constants): they are part of the shape, with the names of the fields set.
   const names = definedColumns(columns, set, 'state')
-  const transition = preparedStatement(
+  const prepared = preparedStatement(
     db,
     `payments.transition ${to} ${from.join(',')} ${names.join(',')}`,
     () =>
-      transitionQuery(db, placeholderFor(ID, payments.id), from, {
-        ...placeholdersFor(columns, names),
-        state: to,
+      transitionQuery(db, {
+        id: placeholderFor(ID, payments.id),
+        from,
+        set: { ...placeholdersFor(columns, names), state: to },
       }).prepare(),
   )
-  const [row] = transition
-    ? await transition.all({ ...set, [ID]: id })
-    : await transitionQuery(db, id, from, set)
+  const [row] = prepared
+    ? await prepared.all({ ...set, [ID]: id })
+    : await transitionQuery(db, { id, from, set })
   return row
 }
 
@@ -114,12 +120,10 @@ type TxHashFields = Pick<Payment, 'id' | 'txHash' | 'txCallIndex' | 'broadcastAt
 const recordTxHashQuery = (db: Db, { id, ...set }: Bindable<TxHashFields>) =>
   db.update(payments).set(set).where(eq(payments.id, id))
 
+/** Stores the settlement transaction of payment `id` (and its call in it, when batched), broadcast `at`. */
 export async function recordTxHash(
   db: Db,
-  id: string,
-  txHash: string,
-  callIndex: number | null,
-  at: number,
+  { id, txHash, callIndex, at }: { id: string; txHash: string; callIndex: number | null; at: number },
 ): Promise<void> {
   const values: TxHashFields = { id, txHash, txCallIndex: callIndex, broadcastAt: at, updatedAt: at }
   const record = preparedStatement(db, 'payments.recordTxHash', () =>
@@ -165,9 +169,11 @@ export async function getPayment(db: Db, id: string): Promise<Payment | undefine
  */
 export async function listUnresolvedPayments(
   db: Db,
-  staleBefore: number,
-  limit = 100,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  {
+    staleBefore,
+    limit = 100,
+    nowSeconds = Math.floor(Date.now() / 1000),
+  }: { staleBefore: number; limit?: number; nowSeconds?: number },
 ): Promise<Payment[]> {
   return db
     .select()

@@ -10,10 +10,7 @@ import { spendCounters, spendOverrides, spendPolicies } from '../schema'
  */
 export async function incrementWithinCap(
   db: Db,
-  scope: string,
-  windowStart: number,
-  amount: number,
-  cap: number,
+  { scope, windowStart, amount, cap }: { scope: string; windowStart: number; amount: number; cap: number },
 ): Promise<number | undefined> {
   const rows = await db.all<{ used_micros: number }>(sql`
     INSERT INTO spend_counters (scope, window_start, used_micros)
@@ -26,9 +23,7 @@ export async function incrementWithinCap(
 
 export async function decrementCounter(
   db: Db,
-  scope: string,
-  windowStart: number,
-  amount: number,
+  { scope, windowStart, amount }: { scope: string; windowStart: number; amount: number },
 ): Promise<void> {
   await db
     .update(spendCounters)

@@ -2,6 +2,7 @@ import type { Hono } from 'hono'
 import { isAddress, type PublicClient } from 'viem'
 import type { Db } from '../../db/client'
 import { upsertPolicyIfNewer } from '../../db/queries/spend'
+import { ApiError } from '../../lib/errors'
 import { formatUsdMicros } from '../../lib/money'
 import type { SpendLimiter } from '../../payments/spend-limits'
 import {
@@ -12,7 +13,6 @@ import {
   spendPolicyTypes,
 } from '../../payments/spend-policy'
 import type { AppEnv } from '../app-env'
-import { ApiError } from '../errors'
 
 export interface SpendPolicyDeps {
   db: Db

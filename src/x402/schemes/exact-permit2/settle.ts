@@ -188,7 +188,7 @@ export async function resolveExactPermit2(
     for (const log of transfers) {
       if (!isPromisedTransfer(log, attempt) || seen.has(log.transactionHash)) continue
       seen.add(log.transactionHash)
-      const verdict = await isThisPermit(deps, log, attempt, nonceUsedAt)
+      const verdict = await isThisPermit(deps, attempt, { log, nonceUsedAt })
       if (verdict === true) return { status: 'settled', txHash: log.transactionHash }
       if (verdict === undefined) undecided = true
     }
@@ -228,9 +228,14 @@ export async function resolveExactPermit2(
  */
 async function isThisPermit(
   deps: Permit2SettleDeps,
-  log: { transactionHash: Hash; blockNumber: bigint },
   attempt: Permit2Attempt,
-  nonceUsedAt: (blockNumber: bigint) => Promise<boolean>,
+  {
+    log,
+    nonceUsedAt,
+  }: {
+    log: { transactionHash: Hash; blockNumber: bigint }
+    nonceUsedAt: (blockNumber: bigint) => Promise<boolean>
+  },
 ): Promise<boolean | undefined> {
   const tx = await deps.client.getTransaction({ hash: log.transactionHash })
   if (tx.to && isAddressEqual(tx.to, CANONICAL.x402ExactPermit2Proxy)) {

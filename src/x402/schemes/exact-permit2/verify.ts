@@ -32,6 +32,8 @@ export interface Permit2VerifyDeps {
 
 const invalid = (reason: Permit2Reason, message: string): VerifyOutcome => ({ ok: false, reason, message })
 
+type Permit2Message = ReturnType<typeof permit2Message>
+
 /**
  * Verifies an `exact` Permit2 payment against the offer it was matched to: spender (the x402 proxy), recipient, token,
  * exact amount, time window, the EIP-712 signature (EOA and ERC-1271 smart wallets via viem's client
@@ -43,11 +45,63 @@ export async function verifyExactPermit2(
   deps: Permit2VerifyDeps,
   attempt: Permit2Attempt,
 ): Promise<VerifyOutcome> {
-  const { offer, payload } = attempt
-  const auth = payload.permit2Authorization
-  const now = BigInt(deps.nowSeconds())
-  const message = permit2Message(auth)
+  const signed = {
+    message: permit2Message(attempt.payload.permit2Authorization),
+    now: BigInt(deps.nowSeconds()),
+  }
+  const refused = termsProblem(deps, attempt, signed)
+  if (refused) return refused
+  const { owner, proxyCode, results } = await readChainState(deps, attempt, signed)
+  const { message } = signed
+  const { offer } = attempt
+  const [recovered, erc1271, allowanceResult, balanceResult, bitmapResult, simulation] = results
+  if (!signatureValid(owner, [recovered!, erc1271!])) {
+    return invalid(Permit2Reason.invalidSignature, 'the signature does not match the permit and payer')
+  }
+  // Without code at the proxy a `settle` call "succeeds" and moves nothing.
+  if (!proxyCode || proxyCode === '0x') {
+    return invalid(
+      Permit2Reason.proxyNotDeployed,
+      `no x402 Permit2 proxy at ${CANONICAL.x402ExactPermit2Proxy}`,
+    )
+  }
+  if (!allowanceResult?.success || !balanceResult?.success || !bitmapResult?.success) {
+    throw new ChainUnavailableError('payment verification reads', {
+      cause: new Error('the token or Permit2 did not answer allowance/balanceOf/nonceBitmap'),
+    })
+  }
+  const allowance = hexToBigInt(allowanceResult.returnData)
+  const balance = hexToBigInt(balanceResult.returnData)
+  const bitmap = hexToBigInt(bitmapResult.returnData)
+  if ((bitmap & nonceBitPosition(message.nonce).bit) !== 0n) {
+    return invalid(Permit2Reason.invalidNonce, 'this Permit2 nonce was already used or invalidated')
+  }
+  if (allowance < message.permitted.amount) {
+    return invalid(
+      Permit2Reason.allowanceRequired,
+      `approve Permit2 (${CANONICAL.permit2}) to spend ${offer.asset.symbol} first: allowance ${allowance} is below ${message.permitted.amount}`,
+    )
+  }
+  if (balance < message.permitted.amount) {
+    return invalid(
+      Permit2Reason.insufficientBalance,
+      `payer balance ${balance} is below ${message.permitted.amount}`,
+    )
+  }
+  if (!simulation?.success) {
+    const reason = nameCustomErrors(revertText(simulation?.returnData ?? '0x', x402ExactPermit2ProxyCallAbi))
+    return invalid(Permit2Reason.simulationFailed, `settlement simulation reverted: ${reason}`)
+  }
+  return { ok: true }
+}
 
+/** What can be refused without the chain: spender, recipient, token, exact amount, time window, signature kind. */
+function termsProblem(
+  deps: Permit2VerifyDeps,
+  { offer, payload }: Permit2Attempt,
+  { message, now }: { message: Permit2Message; now: bigint },
+): VerifyOutcome | undefined {
+  const auth = payload.permit2Authorization
   if (!isAddressEqual(auth.spender, CANONICAL.x402ExactPermit2Proxy)) {
     return invalid(
       Permit2Reason.invalidSpender,
@@ -82,30 +136,36 @@ export async function verifyExactPermit2(
       'deploy the smart wallet before paying (ERC-6492 signatures are not settled)',
     )
   }
+  return undefined
+}
 
-  const owner = checksummed(auth.from)
+/**
+ * One round trip: the proxy's code beside one eth_call proving the signature (ecrecover or ERC-1271), allowance,
+ * balance, nonce and the very `settle` call settlement will make (run as Multicall3 runs it in a batch), at
+ * wall-clock time (an idle chain's clock lags).
+ */
+async function readChainState(
+  deps: Permit2VerifyDeps,
+  { offer, payload }: Permit2Attempt,
+  { message, now }: { message: Permit2Message; now: bigint },
+): Promise<{ owner: Address; proxyCode: Hex | undefined; results: AggregateResult[] }> {
+  const owner = checksummed(payload.permit2Authorization.from)
   const token = offer.asset.address
-  const signature = payload.signature as Hex
   const digest = hashTypedData({
     domain: { name: 'Permit2', chainId: offer.network.chainId, verifyingContract: CANONICAL.permit2 },
     types: permitWitnessTransferFromTypes,
     primaryType: 'PermitWitnessTransferFrom',
     message,
   })
-  const { wordPos, bit } = nonceBitPosition(message.nonce)
-  // One round trip: the proxy's code beside one eth_call proving the signature (ecrecover or ERC-1271), allowance,
-  // balance, nonce and the very `settle` call settlement will make (run as Multicall3 runs it in a batch), at
-  // wall-clock time (an idle chain's clock lags).
-  let proxyCode: Hex | undefined
-  let results: AggregateResult[]
+  const { wordPos } = nonceBitPosition(message.nonce)
   try {
-    ;[proxyCode, results] = await Promise.all([
+    const [proxyCode, results] = await Promise.all([
       deps.client.getCode({ address: CANONICAL.x402ExactPermit2Proxy }),
       aggregateCalls(deps.client, {
         account: deps.settler,
         time: now,
         calls: [
-          ...signatureCalls(owner, digest, signature),
+          ...signatureCalls(owner, digest, payload.signature as Hex),
           {
             target: token,
             callData: encodeFunctionData({
@@ -137,46 +197,8 @@ export async function verifyExactPermit2(
         ],
       }),
     ])
+    return { owner, proxyCode, results }
   } catch (error) {
     throw new ChainUnavailableError('payment verification', { cause: error })
   }
-  const [recovered, erc1271, allowanceResult, balanceResult, bitmapResult, simulation] = results
-  if (!signatureValid(owner, [recovered!, erc1271!])) {
-    return invalid(Permit2Reason.invalidSignature, 'the signature does not match the permit and payer')
-  }
-  // Without code at the proxy a `settle` call "succeeds" and moves nothing.
-  if (!proxyCode || proxyCode === '0x') {
-    return invalid(
-      Permit2Reason.proxyNotDeployed,
-      `no x402 Permit2 proxy at ${CANONICAL.x402ExactPermit2Proxy}`,
-    )
-  }
-  if (!allowanceResult?.success || !balanceResult?.success || !bitmapResult?.success) {
-    throw new ChainUnavailableError('payment verification reads', {
-      cause: new Error('the token or Permit2 did not answer allowance/balanceOf/nonceBitmap'),
-    })
-  }
-  const allowance = hexToBigInt(allowanceResult.returnData)
-  const balance = hexToBigInt(balanceResult.returnData)
-  const bitmap = hexToBigInt(bitmapResult.returnData)
-  if ((bitmap & bit) !== 0n) {
-    return invalid(Permit2Reason.invalidNonce, 'this Permit2 nonce was already used or invalidated')
-  }
-  if (allowance < message.permitted.amount) {
-    return invalid(
-      Permit2Reason.allowanceRequired,
-      `approve Permit2 (${CANONICAL.permit2}) to spend ${offer.asset.symbol} first: allowance ${allowance} is below ${message.permitted.amount}`,
-    )
-  }
-  if (balance < message.permitted.amount) {
-    return invalid(
-      Permit2Reason.insufficientBalance,
-      `payer balance ${balance} is below ${message.permitted.amount}`,
-    )
-  }
-  if (!simulation?.success) {
-    const reason = nameCustomErrors(revertText(simulation?.returnData ?? '0x', x402ExactPermit2ProxyCallAbi))
-    return invalid(Permit2Reason.simulationFailed, `settlement simulation reverted: ${reason}`)
-  }
-  return { ok: true }
 }

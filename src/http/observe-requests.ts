@@ -1,11 +1,9 @@
 import type { MiddlewareHandler } from 'hono'
-import { routePattern } from '../http/route-pattern'
-import type { OpsMetrics } from './metrics'
-
-export { routePattern }
+import type { HttpMetrics } from '../lib/metrics'
+import { routePattern } from './route-pattern'
 
 /** Counts and times every request by method, route pattern and status. */
-export function observeRequests(metrics: Pick<OpsMetrics, 'observeHttpRequest'>): MiddlewareHandler {
+export function observeRequests(metrics: HttpMetrics): MiddlewareHandler {
   return async function observeRequests(c, next) {
     const started = performance.now()
     try {

@@ -1,8 +1,8 @@
 export type RateLimitDecision = { ok: true } | { ok: false; retryAfterSeconds: number }
 
 /**
- * The storage port of the admin rate limits: where the buckets live. {@link RateLimiter} keeps them in this process;
- * a fleet of instances (Workers isolates) passes one that every instance shares, so the budget is global.
+ * The storage port of a rate limit (the admin API's): where the buckets live. {@link RateLimiter} keeps them in this
+ * process; a fleet of instances (Workers isolates) passes one that every instance shares, so the budget is global.
  */
 export interface RateLimitPort {
   take(id: string): RateLimitDecision | Promise<RateLimitDecision>

@@ -1,9 +1,7 @@
-import type { Context } from 'hono'
-import { HTTPException } from 'hono/http-exception'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { Logger } from '../lib/logger'
-
-/** Our own machine-readable error codes (x402 payment reasons live in x402/reasons.ts). */
+/**
+ * Our own machine-readable error codes, with the HTTP status a door answers each with (x402 payment reasons live in
+ * x402/reasons.ts).
+ */
 export const ErrorCode = {
   invalidParameter: { status: 400, code: 'invalid_parameter' },
   invalidPayload: { status: 400, code: 'invalid_payload' },
@@ -26,17 +24,24 @@ export const ErrorCode = {
   verificationUnavailable: { status: 503, code: 'verification_unavailable' },
   settlementPending: { status: 503, code: 'settlement_pending' },
   internal: { status: 500, code: 'internal_error' },
-} as const satisfies Record<string, { status: ContentfulStatusCode; code: string }>
+} as const satisfies Record<string, { status: number; code: string }>
 
 export type ErrorCode = keyof typeof ErrorCode
 
-/** The one error type handlers and middleware throw; rendered by `renderError` into `{success:false, error, message}`. */
-export class ApiError extends HTTPException {
+/**
+ * The one error type handlers and middleware throw for a request that cannot be answered. A plain Error, so the
+ * catalog and every door can share it without a web framework; each door renders it (HTTP: status and
+ * `{success:false, error, message}` in http/error-renderer.ts; MCP: a tool error).
+ */
+export class ApiError extends Error {
+  override name = 'ApiError'
+  readonly status: (typeof ErrorCode)[ErrorCode]['status']
   readonly code: string
   readonly details: Record<string, unknown>
 
   constructor(kind: ErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(ErrorCode[kind].status, { message })
+    super(message)
+    this.status = ErrorCode[kind].status
     this.code = ErrorCode[kind].code
     this.details = details
   }
@@ -46,20 +51,7 @@ export function errorBody(code: string, message: string, details: Record<string,
   return { success: false as const, error: code, message, ...details }
 }
 
-/** app.onError: known errors keep their status; anything else is our fault, logged and answered as a bare 500. */
-export function createErrorRenderer(logger: Logger) {
-  return function renderError(err: Error, c: Context): Response {
-    if (err instanceof ApiError) {
-      return c.json(errorBody(err.code, err.message, err.details), err.status as ContentfulStatusCode)
-    }
-    if (err instanceof HTTPException) {
-      const status = err.status as ContentfulStatusCode
-      return c.json(
-        errorBody(status >= 500 ? 'internal_error' : 'bad_request', err.message || 'request failed'),
-        status,
-      )
-    }
-    logger.error('unhandled error', { path: c.req.path, error: err.message, stack: err.stack })
-    return c.json(errorBody('internal_error', 'internal error; nothing was charged'), 500)
-  }
+/** The message of anything thrown: an Error's own message, else its string form. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

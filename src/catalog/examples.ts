@@ -1,8 +1,8 @@
 import { sample } from 'openapi-sampler'
-import type { AnswerEndpoint } from '../../catalog/answer'
-import { envelopeSchema } from '../../catalog/json-schema'
-import type { Endpoint } from '../../catalog/types'
-import type { MarketStore } from '../../market-data/store'
+import type { MarketStore } from '../market-data/store'
+import type { AnswerEndpoint } from './answer'
+import { envelopeSchema } from './json-schema'
+import type { Endpoint } from './types'
 
 /** An answer envelope as discovery documents show it. */
 export interface ExampleOutput {

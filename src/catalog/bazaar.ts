@@ -1,16 +1,9 @@
 import type { HTTPAdapter, HTTPRequestContext } from '@x402/core/http'
 import { bazaarResourceServerExtension, declareDiscoveryExtension } from '@x402/extensions/bazaar'
-import { envelopeSchema, queryParamsSchema, toolNameOf, typedExampleQuery } from '../../catalog/json-schema'
-import type { Endpoint } from '../../catalog/types'
-import type { ExampleOutput } from './examples'
-
-/** What a 402 says about how to call the endpoint and what comes back, in both protocol versions. */
-export interface Discovery {
-  /** v2 `PaymentRequired.extensions`: `{ bazaar }`. */
-  extensions: Record<string, unknown>
-  /** v1 `accepts[].outputSchema`: the same input and output, in the v1 shape the Bazaar reads. */
-  v1OutputSchema: Record<string, unknown>
-}
+import type { RouteDescription, RouteDiscovery } from '../paid/priced-routes'
+import type { ExampleOutput, ExampleOutputs } from './examples'
+import { envelopeSchema, queryParamsSchema, toolNameOf, typedExampleQuery } from './json-schema'
+import type { Endpoint } from './types'
 
 /**
  * The request context the Bazaar's resource-server enrichment reads. Our paid routes are fixed paths answering GET,
@@ -34,7 +27,7 @@ function routeContext(path: string): HTTPRequestContext {
  * resource-server enrichment that adds the HTTP method. The output's JSON Schema stays out of the header (it would
  * double its size, past what HTTP clients accept); OpenAPI and the MCP tool list carry it.
  */
-export function httpDiscovery(endpoint: Endpoint, example: ExampleOutput | undefined): Discovery {
+export function httpDiscovery(endpoint: Endpoint, example: ExampleOutput | undefined): RouteDescription {
   const params = queryParamsSchema(endpoint)
   const input = typedExampleQuery(endpoint)
   const declared = declareDiscoveryExtension({
@@ -71,4 +64,21 @@ export function mcpDiscovery(
     example: typedExampleQuery(endpoint),
     ...(example ? { output: { example, schema: envelopeSchema(endpoint) } } : {}),
   })
+}
+
+/**
+ * The catalog's discovery for priced routes (paid/priced-routes.ts): the output examples of the loaded data, the
+ * Bazaar extension of the HTTP route or the MCP tool, and the v1 `outputSchema` of the HTTP route for both.
+ */
+export function bazaarDiscovery(examples: ExampleOutputs): RouteDiscovery<Endpoint, ExampleOutput> {
+  return {
+    async example(endpoint, ready) {
+      const example = ready ? await examples.readyExampleOf(endpoint) : await examples.exampleOf(endpoint)
+      return example?.output
+    },
+    describe(endpoint, door, example) {
+      const http = httpDiscovery(endpoint, example)
+      return door === 'http' ? http : { ...http, extensions: mcpDiscovery(endpoint, example) }
+    },
+  }
 }
