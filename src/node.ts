@@ -119,6 +119,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       logger,
       startedAt,
       abandonedAfterMs: abandonedAfterMs(config.maxTimeoutSeconds),
+      releasedRetentionMs: config.releasedRetentionMs,
       metrics,
     },
     config.reconcileIntervalMs,

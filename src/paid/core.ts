@@ -393,7 +393,7 @@ export function createPaidRequestCore(deps: PaidCoreDeps) {
           })
         }
       }
-      if (!(await ledger.markVerified(id, verifyMs))) {
+      if (!(await ledger.markVerified(id, verifyMs, attempt))) {
         if (optimistic) await deps.exposure?.release(attempt.payer, attempt.offer.usdMicros)
         return refused(abandoned())
       }

@@ -6,6 +6,8 @@ import {
   getPayment,
   hasUnpaidPayment,
   listUnresolvedPayments,
+  NO_PAYLOAD,
+  pruneReleasedPayments,
   recordTxHash,
   releaseAbandonedReservations,
   reservePayment,
@@ -37,6 +39,14 @@ export interface PaidRequest {
 /** What the ledger keeps of a payment so the reconciler can rebuild it without the original request. */
 export type StoredPayload = Pick<PaymentAttempt, 'x402Version' | 'method' | 'payload' | 'wire'>
 
+const storedPayloadOf = (attempt: PaymentAttempt): string =>
+  JSON.stringify({
+    x402Version: attempt.x402Version,
+    method: attempt.method,
+    payload: attempt.payload,
+    wire: attempt.wire,
+  } satisfies StoredPayload)
+
 export type ReserveOutcome =
   | { ok: true; id: string }
   | { ok: false; state: PaymentState | 'unknown'; existing?: Payment }
@@ -53,14 +63,12 @@ export class Ledger {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Claims the payment's authorization. The client's signed payload is not stored yet: most payments that are never
+   * verified are junk, and a row that is refused keeps only its fixed-size columns (see `markVerified`).
+   */
   async reserve(attempt: PaymentAttempt, request: PaidRequest): Promise<ReserveOutcome> {
     const at = this.now()
-    const stored: StoredPayload = {
-      x402Version: attempt.x402Version,
-      method: attempt.method,
-      payload: attempt.payload,
-      wire: attempt.wire,
-    }
     const { nonce, validBefore } = payloadReaderFor(schemePayloads, attempt.method).authorization(
       attempt.payload,
     )
@@ -87,7 +95,7 @@ export class Ledger {
         rateUsd: attempt.offer.quote?.rateUsd ?? null,
         payTo: attempt.offer.payTo.toLowerCase(),
         validBefore,
-        payload: JSON.stringify(stored),
+        payload: NO_PAYLOAD,
         spendAt: null,
         createdAt: at,
         updatedAt: at,
@@ -102,13 +110,27 @@ export class Ledger {
     return this.transition(id, ['reserved'], 'reserved', { spendAt: atSeconds })
   }
 
-  markVerified(id: string, verifyMs: number) {
-    return this.transition(id, ['reserved'], 'verified', { verifiedAt: this.now(), verifyMs })
+  /**
+   * Verified: from here the payment may be settled, so its signed payload is stored with it (what the reconciler
+   * rebuilds the attempt from if the request does not finish).
+   */
+  markVerified(id: string, verifyMs: number, attempt?: PaymentAttempt) {
+    return this.transition(id, ['reserved'], 'verified', {
+      verifiedAt: this.now(),
+      verifyMs,
+      ...(attempt ? { payload: storedPayloadOf(attempt) } : {}),
+    })
   }
 
-  /** No charge: verification failed, the handler answered >= 400, or verification could not run. */
+  /**
+   * No charge: verification failed, the handler answered >= 400, or verification could not run. The client's payload
+   * goes with it (nothing will be settled or resolved from it), so refused junk keeps no more than its row.
+   */
   release(id: string, reason: string) {
-    return this.transition(id, ['reserved', 'verified'], 'released', { failureReason: reason })
+    return this.transition(id, ['reserved', 'verified'], 'released', {
+      failureReason: reason,
+      payload: NO_PAYLOAD,
+    })
   }
 
   /** `deliveredAt`: optimistic mode, where the body leaves as settlement starts. */
@@ -197,6 +219,11 @@ export class Ledger {
     return retryWhileBusy('release abandoned', () =>
       releaseAbandonedReservations(this.db, updatedBefore, this.now()),
     )
+  }
+
+  /** Deletes up to `limit` `released` rows untouched since `updatedBefore`; returns how many. */
+  pruneReleased(updatedBefore: number, limit: number): Promise<number> {
+    return retryWhileBusy('prune released', () => pruneReleasedPayments(this.db, updatedBefore, limit))
   }
 
   private transition(
