@@ -10,6 +10,8 @@ import {
   type WalletClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { ChainIdGuard } from './chain/chain-id-guard'
+import { shortMessage } from './chain/errors'
 import { Relayer } from './chain/relayer'
 import { withRpcErrorMetrics } from './chain/rpc-error-metrics'
 import type { Config } from './config/env'
@@ -27,6 +29,7 @@ import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
 import { type QuoteStore, TmaiQuoteBook, type TmaiRateFeed } from './pricing/tmai-offers'
 import { createTmaiPriceFeed } from './pricing/tmai-price'
+import { chainGuardedFacilitator } from './x402/chain-guarded-facilitator'
 import type { Facilitator } from './x402/facilitator'
 import { createRemoteFacilitator } from './x402/remote-facilitator'
 import { createSchemes } from './x402/schemes'
@@ -90,7 +93,15 @@ export function createServices(options: ServiceOptions): Services {
   const { config, db, rpcUrl, logger } = options
   const network = NETWORKS[config.network]
   const metrics = options.metrics ?? noopMetrics
-  const { client, walletFor } = createChainClients(config, rpcUrl, metrics)
+  // Any failed RPC call makes the next verification re-check the chain id first (the node may have changed).
+  let guard: ChainIdGuard | undefined
+  const { client, walletFor } = createChainClients(config, rpcUrl, {
+    recordRpcError: (event) => {
+      metrics.recordRpcError(event)
+      guard?.rpcFailed()
+    },
+  })
+  guard = chainIdGuard(config, network, client, metrics, logger)
   const payTo = (config.payTo ?? options.devnetDefaults?.payTo) as Address | undefined
   if (!payTo) throw new Error('PAY_TO is required')
   const settlerKey = config.settlerPrivateKey ?? options.devnetDefaults?.settlerPrivateKey
@@ -119,9 +130,12 @@ export function createServices(options: ServiceOptions): Services {
       receiptTimeoutMs: config.settlementTimeoutMs,
     }),
   )
-  const configured: Facilitator = config.facilitatorUrl
-    ? createRemoteFacilitator({ url: config.facilitatorUrl, resolve: self.resolve })
-    : self
+  const configured: Facilitator = chainGuardedFacilitator(
+    config.facilitatorUrl
+      ? createRemoteFacilitator({ url: config.facilitatorUrl, resolve: self.resolve })
+      : self,
+    guard,
+  )
   const facilitator = options.wrapFacilitator ? options.wrapFacilitator(configured) : configured
   const tmai = tmaiQuoteBook(
     config,
@@ -172,6 +186,37 @@ export function createServices(options: ServiceOptions): Services {
     logger,
     adminAccess: options.adminAccess,
   }
+}
+
+/** The chain id check in front of every verification and settlement, logging and counting what it finds. */
+function chainIdGuard(
+  config: Config,
+  network: NetworkConfig,
+  client: PublicClient,
+  metrics: Pick<PaymentMetrics, 'recordChainIdCheck'>,
+  logger: Logger,
+): ChainIdGuard {
+  return new ChainIdGuard({
+    expected: network.chainId,
+    read: () => client.getChainId(),
+    intervalMs: config.chainIdCheckIntervalMs,
+    onCheck: (check, previous) => {
+      metrics.recordChainIdCheck({ result: check.result })
+      if (check.result === previous?.result) return
+      if (check.result === 'mismatch') {
+        logger.error('RPC chain id changed: verification and settlement stopped until it matches again', {
+          chainId: check.chainId,
+          expected: network.chainId,
+        })
+      } else if (check.result === 'error') {
+        logger.warn('RPC chain id could not be read', { error: shortMessage(check.error) })
+      } else if (previous) {
+        logger.info('RPC chain id matches again: verification and settlement resume', {
+          chainId: check.chainId,
+        })
+      }
+    },
+  })
 }
 
 function observeAll(...observers: (((event: PaidEvent) => void) | undefined)[]): (event: PaidEvent) => void {

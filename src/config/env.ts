@@ -93,6 +93,8 @@ export const EnvSchema = z
     /** Verification gives up (503, fail closed) after this long in total, whatever the RPC or facilitator does. */
     VERIFY_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
     RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
+    /** The RPC's chain id is re-read at most this long after the last check (and after any RPC error). */
+    CHAIN_ID_CHECK_INTERVAL_MS: positiveInt.max(600_000).default(5_000),
     /** `released` (never charged) payments are deleted by the reconciler once this many days old. */
     RELEASED_PAYMENT_RETENTION_DAYS: positiveInt.max(3650).default(7),
     MAX_PAYMENT_HEADER_BYTES: positiveInt.default(16 * 1024),
@@ -209,6 +211,8 @@ export interface Config {
   settlementTimeoutMs: number
   verifyTimeoutMs: number
   reconcileIntervalMs: number
+  /** Verification and settlement re-check the RPC's chain id once this old (fail closed on a mismatch). */
+  chainIdCheckIntervalMs: number
   /** How long a `released` ledger row is kept before the reconciler prunes it. */
   releasedRetentionMs: number
   maxPaymentHeaderBytes: number
@@ -303,6 +307,7 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     settlementTimeoutMs: env.SETTLEMENT_TIMEOUT_MS,
     verifyTimeoutMs: env.VERIFY_TIMEOUT_MS,
     reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+    chainIdCheckIntervalMs: env.CHAIN_ID_CHECK_INTERVAL_MS,
     releasedRetentionMs: env.RELEASED_PAYMENT_RETENTION_DAYS * 86_400_000,
     maxPaymentHeaderBytes: env.MAX_PAYMENT_HEADER_BYTES,
     spendCaps: {
