@@ -14,6 +14,7 @@ import { ChainIdGuard } from './chain/chain-id-guard'
 import { shortMessage } from './chain/errors'
 import { Relayer } from './chain/relayer'
 import { withRpcErrorMetrics } from './chain/rpc-error-metrics'
+import { RPC_MAX_RESPONSE_BYTES } from './chain/rpc-limits'
 import type { Config } from './config/env'
 import { chainFor, NETWORKS, type NetworkConfig } from './config/networks'
 import type { Db } from './db/client'
@@ -74,17 +75,16 @@ export function createChainClients(
   metrics: Pick<PaymentMetrics, 'recordRpcError'> = noopMetrics,
 ) {
   const chain = chainFor(NETWORKS[config.network], rpcUrl)
-  // One HTTP transport with request batching off: verification runs a handful of calls in parallel.
-  const client = createPublicClient({
-    chain,
-    transport: withRpcErrorMetrics(http(rpcUrl, { timeout: 10_000, retryCount: 1 }), metrics),
-  })
+  // One HTTP transport with request batching off: verification runs a handful of calls in parallel. No answer is
+  // read past RPC_MAX_RESPONSE_BYTES (a larger one is an RPC fault: fail closed).
+  const transport = (retryCount: number) =>
+    withRpcErrorMetrics(
+      http(rpcUrl, { timeout: 10_000, retryCount, maxResponseBodySize: RPC_MAX_RESPONSE_BYTES }),
+      metrics,
+    )
+  const client = createPublicClient({ chain, transport: transport(1) })
   const walletFor = (privateKey: `0x${string}`) =>
-    createWalletClient({
-      chain,
-      account: privateKeyToAccount(privateKey),
-      transport: withRpcErrorMetrics(http(rpcUrl, { timeout: 10_000, retryCount: 0 }), metrics),
-    })
+    createWalletClient({ chain, account: privateKeyToAccount(privateKey), transport: transport(0) })
   return { chain, client: client as PublicClient, walletFor }
 }
 
