@@ -1,3 +1,4 @@
+import { ByteLru } from '../lib/byte-lru'
 import { base64JsonTemplate, jsonTemplate } from '../lib/json-template'
 import { httpStatusOf } from '../paid/status'
 import type { Challenge, ChallengeTemplate, Pending, Refusal } from '../paid/types'
@@ -32,14 +33,32 @@ function challengeBody(
 }
 
 interface RenderedChallenge {
+  /** Names this rendering in the filled-answer cache. */
+  id: number
   body(url: string): string
   header(url: string): string
-  /** The last few URLs' filled-in answers: agents repeat their queries, and a repeat costs a lookup. */
-  byUrl: Map<string, { body: string; header: string }>
 }
 
-/** Filled-in answers kept per rendered challenge (a bound on memory, not on correctness). */
-const MAX_URLS_PER_CHALLENGE = 256
+/**
+ * Filled-in answers (body and header per rendered challenge and URL): agents repeat their queries, and a repeat costs a
+ * lookup. Bounded by bytes across every route, so unique query strings (each a new resource URL) cannot grow memory
+ * past it; a bound on memory, not on correctness.
+ */
+export const FILLED_CHALLENGES_MAX_BYTES = 4 * 1024 * 1024
+/** What an entry costs beyond its strings (Map slot, entry object). */
+const FILLED_ENTRY_OVERHEAD = 96
+const filled = new ByteLru<string, { body: string; header: string }>(
+  FILLED_CHALLENGES_MAX_BYTES,
+  (key, value) => key.length + value.body.length + value.header.length + FILLED_ENTRY_OVERHEAD,
+)
+let renderings = 0
+
+/** The filled-in answers' cache, as the memory tests read it. */
+export const filledChallenges = {
+  get bytes() {
+    return filled.bytes
+  },
+}
 
 /** Messages kept per template (a refusal's message can carry figures; a plain challenge's is fixed per route). */
 const MAX_MESSAGES_PER_TEMPLATE = 32
@@ -58,9 +77,9 @@ function renderedFor(template: ChallengeTemplate, message: string): RenderedChal
     const body = JSON.stringify(challengeBody(template.v1, template.notice, message, {}))
     const header = JSON.stringify(template.v2)
     found = {
+      id: ++renderings,
       body: body.includes(template.urlSlot) ? jsonTemplate(body, template.urlSlot) : () => body,
       header: base64JsonTemplate(header, template.urlSlot),
-      byUrl: new Map(),
     }
     byMessage.set(message, found)
   }
@@ -84,14 +103,14 @@ export function challengeResponse(
   if (challenge.template && Object.keys(extra).length === 0) {
     const url = challenge.v2.resource.url
     const cached = renderedFor(challenge.template, message)
-    let filled = cached.byUrl.get(url)
-    if (!filled) {
-      if (cached.byUrl.size >= MAX_URLS_PER_CHALLENGE) cached.byUrl.clear()
-      filled = { body: cached.body(url), header: cached.header(url) }
-      cached.byUrl.set(url, filled)
+    const key = `${cached.id} ${url}`
+    let answer = filled.get(key)
+    if (!answer) {
+      answer = { body: cached.body(url), header: cached.header(url) }
+      filled.set(key, answer)
     }
-    body = filled.body
-    paymentRequired = filled.header
+    body = answer.body
+    paymentRequired = answer.header
   } else {
     body = JSON.stringify(challengeBody(challenge.v1, challenge.notice, message, extra))
     paymentRequired = encodeHeader(challenge.v2)
