@@ -9,7 +9,7 @@ import { createApp } from './app'
 import { catalog } from './catalog'
 import { AssetRegistryMismatchError, checkAssetRegistry } from './chain/check-assets'
 import type { Config } from './config/env'
-import { describeConfig } from './config/env'
+import { assertServable, describeConfig } from './config/env'
 import { NETWORKS } from './config/networks'
 import { SERVER_BUSY_TIMEOUT_MS } from './db/busy'
 import { openSqliteDb } from './db/client'
@@ -41,6 +41,7 @@ export interface RunningNode {
  * Returns a handle whose `stop()` closes everything it started, anvil included.
  */
 export async function startNode(config: Config): Promise<RunningNode> {
+  assertServable(config)
   const startedAt = Date.now()
   const requestScope = createRequestScope()
   // One stderr write per event-loop turn, not one per line; whatever is pending is written on exit.

@@ -346,6 +346,24 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
 const capMicros = (value: string): UsdMicros | null =>
   value === '' || value === 'none' ? null : usdMicros(value)
 
+/**
+ * What serving requires beyond a valid config: outside the devnet, PUBLIC_URL, because every URL we publish (402
+ * resource URLs, OpenAPI `servers`, /.well-known/x402, llms.txt) is built from it and never from a request's Host
+ * header. CLI commands that serve nothing (keys, ledger, ingest) do not need it. Throws a ConfigError naming it.
+ */
+export function servingProblems(config: Config): string[] {
+  if (config.network === 'devnet' || config.publicUrl) return []
+  return [
+    `PUBLIC_URL: required when NETWORK=${config.network}: the URL clients reach this service at (like https://api.example.com); published URLs are built from it, never from a request's Host header`,
+  ]
+}
+
+/** Throws a ConfigError listing {@link servingProblems}, if any. */
+export function assertServable(config: Config): void {
+  const problems = servingProblems(config)
+  if (problems.length > 0) throw new ConfigError(problems)
+}
+
 /** A loggable summary of the config with secrets reduced to "set"/"unset". */
 export function describeConfig(config: Config): Record<string, unknown> {
   const { settlerPrivateKey, adminKeyPepper, ...rest } = config

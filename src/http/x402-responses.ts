@@ -5,7 +5,7 @@ import type { Challenge, ChallengeTemplate, Pending, Refusal } from '../paid/typ
 import type { StoredResponse } from '../payments/idempotency'
 import { encodeHeader } from '../x402/codec'
 import { type SettlementDelivery, settlementHeaders } from '../x402/settlement'
-import { paymentPageHtml } from './discovery/payment-page'
+import { PAYMENT_PAGE_SECURITY_HEADERS, paymentPageHtml } from './discovery/payment-page'
 import { errorBody } from './errors'
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -126,23 +126,31 @@ export function challengeResponse(
   })
 }
 
-/** The same 402 for a browser: a small HTML page instead of the v1 JSON body, with the same PAYMENT-REQUIRED header. */
-export function challengePageResponse(challenge: Challenge, message: string): Response {
+/**
+ * The same 402 for a browser: a small HTML page instead of the v1 JSON body, with the same PAYMENT-REQUIRED header,
+ * a CSP that allows nothing but its own inline style, and `nosniff`. `varyHost`: its URLs came from the Host.
+ */
+export function challengePageResponse(
+  challenge: Challenge,
+  message: string,
+  options: { varyHost?: boolean } = {},
+): Response {
   return new Response(paymentPageHtml(challenge, message), {
     status: 402,
     headers: {
       'Content-Type': 'text/html; charset=UTF-8',
       'PAYMENT-REQUIRED': encodeHeader(challenge.v2),
       'Cache-Control': 'no-store',
-      Vary: 'Accept',
+      Vary: options.varyHost ? 'Accept, Host' : 'Accept',
+      ...PAYMENT_PAGE_SECURITY_HEADERS,
     },
   })
 }
 
-/** Any refusal: with a fresh challenge when it has one, else the common error body. */
-export function refusalResponse(refusal: Refusal): Response {
+/** Any refusal: with a fresh challenge when it has one, else the common error body. `extra`: headers to add. */
+export function refusalResponse(refusal: Refusal, extra: Record<string, string> = {}): Response {
   const status = httpStatusOf({ kind: 'refusal', refusal })
-  const headers = { ...retryAfter(refusal.retryAfterSeconds), ...settlementOf(refusal.settlement) }
+  const headers = { ...retryAfter(refusal.retryAfterSeconds), ...settlementOf(refusal.settlement), ...extra }
   if (refusal.challenge)
     return challengeResponse(status, refusal.challenge, refusal.message, refusal.details, headers)
   return jsonResponse(status, errorBody(refusal.reason, refusal.message, refusal.details), headers)

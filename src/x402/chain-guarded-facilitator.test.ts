@@ -10,9 +10,18 @@ const TX = `0x${'ab'.repeat(32)}` as const
 function inner(calls: string[]): Facilitator {
   return {
     kind: 'self',
-    verify: async () => (calls.push('verify'), { ok: true }),
-    settle: async () => (calls.push('settle'), { status: 'settled', txHash: TX }),
-    resolve: async () => (calls.push('resolve'), { status: 'unresolved' }),
+    async verify() {
+      calls.push('verify')
+      return { ok: true }
+    },
+    async settle() {
+      calls.push('settle')
+      return { status: 'settled', txHash: TX }
+    },
+    async resolve() {
+      calls.push('resolve')
+      return { status: 'unresolved' }
+    },
   }
 }
 
