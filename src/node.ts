@@ -8,6 +8,7 @@ import { createPublicClient, http } from 'viem'
 import { createApp } from './app'
 import { catalog } from './catalog'
 import { AssetRegistryMismatchError, checkAssetRegistry } from './chain/check-assets'
+import { RPC_MAX_RESPONSE_BYTES } from './chain/rpc-limits'
 import type { Config } from './config/env'
 import { assertServable, describeConfig } from './config/env'
 import { NETWORKS } from './config/networks'
@@ -70,7 +71,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
 
   if (config.network !== 'devnet') {
     const problems = await checkAssetRegistry(
-      createPublicClient({ transport: http(rpcUrl, { timeout: 10_000 }) }),
+      createPublicClient({
+        transport: http(rpcUrl, { timeout: 10_000, maxResponseBodySize: RPC_MAX_RESPONSE_BYTES }),
+      }),
       NETWORKS[config.network],
     )
     if (problems.length > 0) throw new AssetRegistryMismatchError(problems)
