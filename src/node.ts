@@ -8,8 +8,9 @@ import { createPublicClient, http } from 'viem'
 import { createApp } from './app'
 import { catalog } from './catalog'
 import { AssetRegistryMismatchError, checkAssetRegistry } from './chain/check-assets'
+import { RPC_MAX_RESPONSE_BYTES } from './chain/rpc-limits'
 import type { Config } from './config/env'
-import { describeConfig } from './config/env'
+import { assertServable, describeConfig } from './config/env'
 import { NETWORKS } from './config/networks'
 import { SERVER_BUSY_TIMEOUT_MS } from './db/busy'
 import { openSqliteDb } from './db/client'
@@ -42,6 +43,7 @@ export interface RunningNode {
  * Returns a handle whose `stop()` closes everything it started, anvil included.
  */
 export async function startNode(config: Config): Promise<RunningNode> {
+  assertServable(config)
   const startedAt = Date.now()
   const requestScope = createRequestScope()
   // One stderr write per event-loop turn, not one per line; whatever is pending is written on exit.
@@ -70,7 +72,9 @@ export async function startNode(config: Config): Promise<RunningNode> {
 
   if (config.network !== 'devnet') {
     const problems = await checkAssetRegistry(
-      createPublicClient({ transport: http(rpcUrl, { timeout: 10_000 }) }),
+      createPublicClient({
+        transport: http(rpcUrl, { timeout: 10_000, maxResponseBodySize: RPC_MAX_RESPONSE_BYTES }),
+      }),
       NETWORKS[config.network],
     )
     if (problems.length > 0) throw new AssetRegistryMismatchError(problems)
@@ -120,6 +124,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
       logger,
       startedAt,
       abandonedAfterMs: abandonedAfterMs(config.maxTimeoutSeconds),
+      releasedRetentionMs: config.releasedRetentionMs,
       metrics,
     },
     config.reconcileIntervalMs,

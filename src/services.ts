@@ -10,8 +10,11 @@ import {
   type WalletClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { ChainIdGuard } from './chain/chain-id-guard'
+import { shortMessage } from './chain/errors'
 import { Relayer } from './chain/relayer'
 import { withRpcErrorMetrics } from './chain/rpc-error-metrics'
+import { RPC_MAX_RESPONSE_BYTES } from './chain/rpc-limits'
 import type { Config } from './config/env'
 import { chainFor, NETWORKS, type NetworkConfig } from './config/networks'
 import type { Db } from './db/client'
@@ -28,6 +31,7 @@ import { Ledger } from './payments/ledger'
 import { SpendLimiter } from './payments/spend-limits'
 import { type QuoteStore, TmaiQuoteBook, type TmaiRateFeed } from './pricing/tmai-offers'
 import { createTmaiPriceFeed } from './pricing/tmai-price'
+import { chainGuardedFacilitator } from './x402/chain-guarded-facilitator'
 import type { Facilitator } from './x402/facilitator'
 import { createRemoteFacilitator } from './x402/remote-facilitator'
 import { createSchemes } from './x402/schemes'
@@ -101,17 +105,16 @@ export function createChainClients(
   metrics: Pick<PaymentMetrics, 'recordRpcError'> = noopMetrics,
 ) {
   const chain = chainFor(NETWORKS[config.network], rpcUrl)
-  // One HTTP transport with request batching off: verification runs a handful of calls in parallel.
-  const client = createPublicClient({
-    chain,
-    transport: withRpcErrorMetrics(http(rpcUrl, { timeout: 10_000, retryCount: 1 }), metrics),
-  })
+  // One HTTP transport with request batching off: verification runs a handful of calls in parallel. No answer is
+  // read past RPC_MAX_RESPONSE_BYTES (a larger one is an RPC fault: fail closed).
+  const transport = (retryCount: number) =>
+    withRpcErrorMetrics(
+      http(rpcUrl, { timeout: 10_000, retryCount, maxResponseBodySize: RPC_MAX_RESPONSE_BYTES }),
+      metrics,
+    )
+  const client = createPublicClient({ chain, transport: transport(1) })
   const walletFor = (privateKey: `0x${string}`) =>
-    createWalletClient({
-      chain,
-      account: privateKeyToAccount(privateKey),
-      transport: withRpcErrorMetrics(http(rpcUrl, { timeout: 10_000, retryCount: 0 }), metrics),
-    })
+    createWalletClient({ chain, account: privateKeyToAccount(privateKey), transport: transport(0) })
   return { chain, client: client as PublicClient, walletFor }
 }
 
@@ -120,7 +123,15 @@ export function createServices(options: ServiceOptions): Services {
   const { config, db, rpcUrl, logger } = options
   const network = NETWORKS[config.network]
   const metrics = options.metrics ?? noopMetrics
-  const { client, walletFor } = createChainClients(config, rpcUrl, metrics)
+  // Any failed RPC call makes the next verification re-check the chain id first (the node may have changed).
+  let guard: ChainIdGuard | undefined
+  const { client, walletFor } = createChainClients(config, rpcUrl, {
+    recordRpcError: (event) => {
+      metrics.recordRpcError(event)
+      guard?.rpcFailed()
+    },
+  })
+  guard = chainIdGuard(config, network, client, metrics, logger)
   const payTo = (config.payTo ?? options.devnetDefaults?.payTo) as Address | undefined
   if (!payTo) throw new Error('PAY_TO is required')
   const settlerKey = config.settlerPrivateKey ?? options.devnetDefaults?.settlerPrivateKey
@@ -149,9 +160,12 @@ export function createServices(options: ServiceOptions): Services {
       receiptTimeoutMs: config.settlementTimeoutMs,
     }),
   )
-  const configured: Facilitator = config.facilitatorUrl
-    ? createRemoteFacilitator({ url: config.facilitatorUrl, resolve: self.resolve })
-    : self
+  const configured: Facilitator = chainGuardedFacilitator(
+    config.facilitatorUrl
+      ? createRemoteFacilitator({ url: config.facilitatorUrl, resolve: self.resolve })
+      : self,
+    guard,
+  )
   const facilitator = options.wrapFacilitator ? options.wrapFacilitator(configured) : configured
   const tmai = tmaiQuoteBook(
     config,
@@ -202,6 +216,37 @@ export function createServices(options: ServiceOptions): Services {
     logger,
     adminAccess: options.adminAccess,
   }
+}
+
+/** The chain id check in front of every verification and settlement, logging and counting what it finds. */
+function chainIdGuard(
+  config: Config,
+  network: NetworkConfig,
+  client: PublicClient,
+  metrics: Pick<PaymentMetrics, 'recordChainIdCheck'>,
+  logger: Logger,
+): ChainIdGuard {
+  return new ChainIdGuard({
+    expected: network.chainId,
+    read: () => client.getChainId(),
+    intervalMs: config.chainIdCheckIntervalMs,
+    onCheck: (check, previous) => {
+      metrics.recordChainIdCheck({ result: check.result })
+      if (check.result === previous?.result) return
+      if (check.result === 'mismatch') {
+        logger.error('RPC chain id changed: verification and settlement stopped until it matches again', {
+          chainId: check.chainId,
+          expected: network.chainId,
+        })
+      } else if (check.result === 'error') {
+        logger.warn('RPC chain id could not be read', { error: shortMessage(check.error) })
+      } else if (previous) {
+        logger.info('RPC chain id matches again: verification and settlement resume', {
+          chainId: check.chainId,
+        })
+      }
+    },
+  })
 }
 
 function observeAll(...observers: (((event: PaidEvent) => void) | undefined)[]): (event: PaidEvent) => void {

@@ -34,26 +34,27 @@ function rateLimited(c: Context, retryAfterSeconds: number): ApiError {
 }
 
 /**
- * Bearer-key authentication for every admin route: per-address rate limit, key check, per-key rate limit, then the
- * handler; each use is audited with its outcome, refusals in per-minute summaries. Every refusal gets the same 401
- * body, whatever the reason.
+ * Bearer-key authentication for every admin route: key check, then the per-key rate limit and the handler; each use
+ * is audited with its outcome, refusals in per-minute summaries. The per-address limit counts failed attempts only:
+ * a burst of bad keys from an address gets 429s, but never locks out a valid key sent from there (the secret is 256
+ * random bits, so the limit bounds the noise, not a guess). Every refusal gets the same 401 body, whatever the reason.
  */
 export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AdminEnv> {
   const { db, logger, now } = options
   return async function adminAuth(c, next) {
     const ip = options.clientAddress(c)
     const request = { method: c.req.method, path: c.req.path }
-    const byIp = await options.perIp.take(ip)
-    if (!byIp.ok) {
-      options.refusals.rateLimited({ at: now(), ip, path: request.path })
-      throw rateLimited(c, byIp.retryAfterSeconds)
-    }
     const at = now()
     const auth = await authenticateAdminKey(db, c.req.header('authorization'), {
       pepper: options.pepper,
       now: at,
     })
     if (!auth.ok) {
+      const byIp = await options.perIp.take(ip)
+      if (!byIp.ok) {
+        options.refusals.rateLimited({ at, ip, path: request.path })
+        throw rateLimited(c, byIp.retryAfterSeconds)
+      }
       await options.refusals.denied({ at, ip, keyId: auth.keyId, reason: auth.reason, ...request })
       c.header('WWW-Authenticate', 'Bearer realm="admin"')
       throw new ApiError('unauthorized', 'a valid admin key is required')

@@ -54,6 +54,7 @@ export interface AdminRouterDeps {
   writeOff?: (id: string) => Promise<WriteOffResult>
 }
 
+/** Requests per key, and failed attempts per client address (a valid key is never refused for its address). */
 export const DEFAULT_ADMIN_RATE_LIMIT = { perKeyPerMinute: 120, perIpPerMinute: 120 }
 const unknownClient: ClientAddress = () => 'unknown'
 /** Revenue reads the ledger in pages this size, so memory stays flat however long the range. */

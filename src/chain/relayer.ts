@@ -2,121 +2,40 @@ import {
   type Abi,
   type Account,
   type Address,
-  BaseError,
   type Chain,
-  type ContractFunctionArgs,
   type ContractFunctionName,
   encodeFunctionData,
   type Hash,
   type Hex,
   keccak256,
-  multicall3Abi,
-  NonceTooLowError,
   type PublicClient,
   type TransactionReceipt,
   type Transport,
   WaitForTransactionReceiptTimeoutError,
   type WalletClient,
 } from 'viem'
-import { CANONICAL } from '../config/networks'
-import { ChainUnavailableError, revertReason, shortMessage } from './errors'
+import { ChainUnavailableError, isNonceTooLow, revertReason, shortMessage } from './errors'
+import { planNonceRepair } from './nonce-resync'
+import { TransactionSigner, transactionFor } from './relayer-transactions'
+import type {
+  BroadcastResult,
+  ContractCall,
+  Fees,
+  InFlight,
+  Member,
+  OnSigned,
+  RelayerOptions,
+  SignedAtNonce,
+  Waiter,
+} from './relayer-types'
 
-export type BroadcastResult =
-  | {
-      status: 'broadcast'
-      hash: Hash
-      /** Position of this call inside a batched (Multicall3 `aggregate3`) transaction; absent for a direct call. */
-      callIndex?: number
-      /** The receipt of the transaction at this call's nonce, whichever replacement of it was mined. */
-      waitForReceipt?: (timeoutMs: number) => Promise<TransactionReceipt>
-    }
-  | { status: 'rejected'; reason: string }
-  /** Signed and possibly sent, but the node's answer was lost: the hash is known, the outcome is not. */
-  | { status: 'unknown'; hash: Hash; error: string; callIndex?: number }
-
-export interface ContractCall<
-  abi extends Abi,
-  name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
-> {
-  address: Address
-  abi: abi
-  functionName: name
-  args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>
-}
-
-/** Called with the hash of the signed transaction before it is broadcast (and again for each replacement). */
-export type OnSigned = (hash: Hash, callIndex?: number) => Promise<void>
-
-export interface RelayerOptions {
-  /** Up to this many calls arriving within `batchWaitMs` share one Multicall3 `aggregate3` transaction. @default 1 */
-  batchMax?: number
-  /**
-   * How long a batch waits for more calls once its first call arrived. 0: no waiting when the relayer is idle (the
-   * call leaves at once); calls arriving while a transaction is being prepared and broadcast share the next one.
-   * @default 5
-   */
-  batchWaitMs?: number
-  /** A transaction still unmined this long after broadcast is re-sent at its nonce with higher fees. @default 15_000 */
-  replaceAfterMs?: number
-  /** Fee increase per replacement, in percent (nodes require at least 10). @default 25 */
-  feeBumpPercent?: number
-  /** How often the transactions in flight are checked, with one RPC for all of them. @default 250 */
-  pollMs?: number
-  /** How long fee estimates are reused. @default 2_000 */
-  feeCacheMs?: number
-}
-
-interface Member {
-  to: Address
-  data: Hex
-  gas: bigint
-  onSigned: OnSigned
-  settle(result: BroadcastResult): void
-  fail(error: unknown): void
-}
-
-interface Fees {
-  maxFeePerGas: bigint
-  maxPriorityFeePerGas: bigint
-}
-
-interface Waiter {
-  resolve(receipt: TransactionReceipt): void
-  reject(error: unknown): void
-}
-
-/** One nonce on its way to a block: what was signed for it (each replacement adds a hash) and who waits. */
-interface InFlight {
-  nonce: number
-  to: Address
-  data: Hex
-  gas: bigint
-  fees: Fees
-  members: Member[]
-  hashes: Hash[]
-  sentAt: number
-  waiters: Set<Waiter>
-  /** Once mined: the one receipt every member of a batch reads (fetched once, decoded once). */
-  receipt?: TransactionReceipt
-  /** The members' first direct look, shared. */
-  lookup?: Promise<TransactionReceipt | null>
-  /** Polls that saw this nonce mined but found no receipt for any of its hashes (a node lagging behind itself). */
-  missingPolls: number
-}
-
-/** The node refused a transaction because its nonce is already used (so it can never be mined). */
-function isNonceTooLow(error: unknown): boolean {
-  if (error instanceof BaseError && error.walk((e) => e instanceof NonceTooLowError)) return true
-  const text = error instanceof BaseError ? `${error.shortMessage} ${error.details}` : String(error)
-  return /nonce too low|nonce has already been used|already known nonce/i.test(text)
-}
+export type { BroadcastResult, ContractCall, OnSigned, RelayerOptions } from './relayer-types'
 
 const FIRST_POLL_MS = 2
+/** Mined transactions whose signed bytes are kept, newest first out last: what a reorg may need broadcast again. */
+const REMEMBERED_NONCES = 64
 /** How many polls a mined nonce may show no receipt of ours before we conclude another transaction used it. */
 const MISSING_RECEIPT_POLLS = 20
-
-/** Gas a Multicall3 batch needs beyond the sum of its calls' own estimates (which each include 21,000 already). */
-const BATCH_GAS_OVERHEAD = 30_000n
 
 /**
  * Sends transactions from the one settlement key, pipelined: nonces are assigned locally, several transactions are in
@@ -124,7 +43,10 @@ const BATCH_GAS_OVERHEAD = 30_000n
  * account. The tx hash is computed from the signed bytes and handed to `onSigned` BEFORE broadcasting, so a crash after
  * broadcast still leaves the hash in the ledger. Optionally, calls arriving within a few milliseconds are packed into
  * one Multicall3 `aggregate3` transaction with `allowFailure`, so one failing call fails alone. One poll watches every
- * transaction in flight; one left unmined too long is replaced at the same nonce with higher fees.
+ * transaction in flight; one left unmined too long is replaced at the same nonce with higher fees. Each poll (and an
+ * idle relayer before it sends) also compares its next nonce with the chain's: after a reorg or a dropped
+ * transaction the nonces the node cannot mine past are sent again, rebroadcast from their signed bytes or filled, so
+ * no settlement ever waits behind a gap for a restart (see nonce-resync.ts).
  */
 export class Relayer {
   private readonly batchMax: number
@@ -132,12 +54,18 @@ export class Relayer {
   private readonly replaceAfterMs: number
   private readonly feeBump: bigint
   private readonly pollMs: number
-  private readonly feeCacheMs: number
   private nextNonce: number | undefined
   private nonceLoading: Promise<number> | undefined
   /** Per nonce taken: resolves once its transaction was handed to the node (or given up); the next nonce waits for it. */
   private readonly handedOver = new Map<number, { promise: Promise<void>; done: () => void }>()
   private readonly inFlight = new Map<number, InFlight>()
+  /** Nonces taken and not yet in flight (being signed, recorded, broadcast) or being re-supplied after a gap. */
+  private readonly busy = new Set<number>()
+  /** The last mined transactions, by nonce: a reorg that drops them gets them back at the same nonce. */
+  private readonly remembered = new Map<number, SignedAtNonce>()
+  /** When the chain's nonce was last compared with ours (a poll, or a send after idling). */
+  private syncedAt = 0
+  private idleSync: Promise<void> | undefined
   private queue: Member[] = []
   /** Dispatches between taking their calls and handing their transaction to the node. */
   private dispatching = 0
@@ -146,10 +74,10 @@ export class Relayer {
   private polling = false
   /** Polls come quickly after a broadcast (an automining node has the receipt within milliseconds) and back off. */
   private pollDelay = FIRST_POLL_MS
-  private feeCache: { at: number; fees: Promise<Fees> } | undefined
+  private readonly signer: TransactionSigner
 
   constructor(
-    private readonly wallet: WalletClient<Transport, Chain, Account>,
+    wallet: WalletClient<Transport, Chain, Account>,
     private readonly client: PublicClient,
     options: RelayerOptions = {},
   ) {
@@ -158,11 +86,11 @@ export class Relayer {
     this.replaceAfterMs = options.replaceAfterMs ?? 15_000
     this.feeBump = BigInt(Math.max(10, options.feeBumpPercent ?? 25))
     this.pollMs = options.pollMs ?? 250
-    this.feeCacheMs = options.feeCacheMs ?? 2_000
+    this.signer = new TransactionSigner(wallet, client, options.feeCacheMs ?? 2_000)
   }
 
   get address(): Address {
-    return this.wallet.account.address
+    return this.signer.address
   }
 
   /** Transactions broadcast and not yet seen in a block. */
@@ -230,39 +158,24 @@ export class Relayer {
     }
   }
 
-  /** One transaction for `members`: a direct call for one, an `aggregate3` batch for several. */
-  private transactionFor(members: Member[]): { to: Address; data: Hex; gas: bigint } {
-    if (members.length === 1) {
-      const [only] = members as [Member]
-      return { to: only.to, data: only.data, gas: only.gas + only.gas / 5n }
-    }
-    const data = encodeFunctionData({
-      abi: multicall3Abi,
-      functionName: 'aggregate3',
-      args: [members.map((m) => ({ target: m.to, allowFailure: true, callData: m.data }))],
-    })
-    const gas = members.reduce((sum, m) => sum + m.gas, BATCH_GAS_OVERHEAD)
-    return { to: CANONICAL.multicall3, data, gas: gas + gas / 10n }
-  }
-
   private async dispatch(initial: Member[], attempt = 1): Promise<void> {
     let nonce: number
     let fees: Fees
     try {
-      fees = await this.fees()
+      fees = await this.signer.fees()
       nonce = await this.takeNonce()
     } catch (error) {
       throw new ChainUnavailableError('transaction preparation', { cause: error })
     }
     let members = initial
-    let tx = this.transactionFor(members)
+    let tx = transactionFor(members)
     let serialized: Hex
     let hash: Hash
     // Every member's hash must be recorded before anything is broadcast; a member whose record fails is dropped and
     // the rest re-signed at the same nonce (nothing with it has left yet).
     for (;;) {
       try {
-        serialized = await this.sign({ ...tx, nonce, ...fees })
+        serialized = await this.signer.sign({ ...tx, nonce, ...fees })
       } catch (error) {
         this.giveUpNonce(nonce, fees)
         throw new ChainUnavailableError('transaction signing', { cause: error })
@@ -281,15 +194,17 @@ export class Relayer {
         this.giveUpNonce(nonce, fees)
         return
       }
-      tx = this.transactionFor(members)
+      tx = transactionFor(members)
     }
 
     const entry: InFlight = {
       nonce,
       ...tx,
       fees,
+      raw: serialized,
       members,
       hashes: [hash],
+      raws: [serialized],
       sentAt: Date.now(),
       waiters: new Set(),
       missingPolls: 0,
@@ -302,9 +217,11 @@ export class Relayer {
       // The account moved on without us (another sender of this key, a restart): this transaction can never be
       // mined, so it is signed again at a fresh nonce (and its new hash recorded before it leaves).
       this.nextNonce = undefined
+      this.busy.delete(nonce)
       return this.dispatch(members, attempt + 1)
     }
     this.inFlight.set(nonce, entry)
+    this.busy.delete(nonce)
     this.pollDelay = FIRST_POLL_MS
     this.schedulePoll(0)
     for (const [i, m] of members.entries()) {
@@ -323,6 +240,13 @@ export class Relayer {
   }
 
   private async takeNonce(): Promise<number> {
+    if (this.nextNonce !== undefined && this.isIdle() && Date.now() - this.syncedAt >= this.pollMs) {
+      // Idle a while: the chain may have gone back (or on) since, and nothing of ours would show it.
+      this.idleSync ??= this.syncWithChain().finally(() => {
+        this.idleSync = undefined
+      })
+    }
+    await this.idleSync
     if (this.nextNonce === undefined) {
       this.nonceLoading ??= this.client
         .getTransactionCount({ address: this.address, blockTag: 'pending' })
@@ -333,38 +257,13 @@ export class Relayer {
       this.nextNonce ??= loaded
     }
     const nonce = this.nextNonce++
+    this.busy.add(nonce)
     let done!: () => void
     const promise = new Promise<void>((resolve) => {
       done = resolve
     })
     this.handedOver.set(nonce, { promise, done })
     return nonce
-  }
-
-  private fees(): Promise<Fees> {
-    const now = Date.now()
-    if (!this.feeCache || now - this.feeCache.at > this.feeCacheMs) {
-      const fees = this.client.estimateFeesPerGas().then((f) => ({
-        maxFeePerGas: f.maxFeePerGas,
-        maxPriorityFeePerGas: f.maxPriorityFeePerGas,
-      }))
-      this.feeCache = { at: now, fees }
-      fees.catch(() => {
-        if (this.feeCache?.fees === fees) this.feeCache = undefined
-      })
-    }
-    return this.feeCache.fees
-  }
-
-  private async sign(tx: { to: Address; data: Hex; gas: bigint; nonce: number } & Fees): Promise<Hex> {
-    const account = this.wallet.account
-    const chain = this.wallet.chain
-    const request = { ...tx, type: 'eip1559' as const, chainId: chain.id }
-    // A local key signs without asking the node anything (viem's action would fetch the chain id each time).
-    if (account.signTransaction) {
-      return account.signTransaction(request, { serializer: chain.serializers?.transaction } as never)
-    }
-    return this.wallet.signTransaction({ ...request, account, chain } as never)
   }
 
   /** Broadcasts after the previous nonce's transaction was handed over; returns the node's error, if any. */
@@ -386,26 +285,91 @@ export class Relayer {
    * zero-value transfer to ourselves fills it.
    */
   private giveUpNonce(nonce: number, fees: Fees): void {
-    const filler = { to: this.address, data: '0x' as Hex, gas: 21_000n }
-    void this.sign({ ...filler, nonce, ...fees })
-      .then(async (serialized) => {
-        await this.broadcastInOrder(nonce, serialized)
-        this.inFlight.set(nonce, {
-          nonce,
-          ...filler,
-          fees,
-          members: [],
-          hashes: [keccak256(serialized)],
-          sentAt: Date.now(),
-          waiters: new Set(),
-          missingPolls: 0,
-        })
-        this.schedulePoll(this.pollMs)
+    void this.signer
+      .filler(nonce, fees)
+      .then(async (filler) => {
+        await this.broadcastInOrder(nonce, filler.raw)
+        this.track(filler)
       })
       .catch(() => {
         this.handedOver.get(nonce)?.done()
         this.nextNonce = undefined
       })
+      .finally(() => this.busy.delete(nonce))
+  }
+
+  /** Watches a transaction sent for no caller (a gap's filler, a rebroadcast) until it is mined. */
+  private track(signed: SignedAtNonce): void {
+    this.inFlight.set(signed.nonce, {
+      ...signed,
+      members: [],
+      hashes: [keccak256(signed.raw)],
+      raws: [signed.raw],
+      sentAt: Date.now(),
+      waiters: new Set(),
+      missingPolls: 0,
+    })
+    this.schedulePoll(this.pollMs)
+  }
+
+  private isIdle(): boolean {
+    return this.inFlight.size === 0 && this.busy.size === 0
+  }
+
+  private async syncWithChain(): Promise<void> {
+    try {
+      await this.resync(await this.client.getTransactionCount({ address: this.address, blockTag: 'pending' }))
+    } catch {
+      // The node did not answer: the local count stands, and a poll compares again.
+    }
+  }
+
+  /**
+   * Brings our nonces in line with the node's next one (`pending`): see planNonceRepair. What the node lacks is sent
+   * again: our own in-flight bytes, a reverted transaction's bytes (the same hash the ledger holds), or a zero-value
+   * transfer to ourselves when nothing of ours belongs there or its bytes are refused.
+   */
+  private async resync(pending: number): Promise<void> {
+    this.syncedAt = Date.now()
+    if (this.nextNonce === undefined) return
+    const plan = planNonceRepair(pending, {
+      next: this.nextNonce,
+      inFlight: this.inFlight,
+      busy: this.busy,
+      remembered: this.remembered,
+    })
+    this.nextNonce = plan.next
+    for (const nonce of plan.resend) {
+      // Refused as "already known" or "nonce too low": either way nothing more to do for it.
+      const inFlight = this.inFlight.get(nonce)
+      if (inFlight) await this.sendRaw(inFlight.raw)
+    }
+    const rebroadcast = new Set(plan.rebroadcast)
+    for (const nonce of [...plan.rebroadcast, ...plan.fill].sort((a, b) => a - b)) {
+      if (this.inFlight.has(nonce) || this.busy.has(nonce)) continue
+      this.busy.add(nonce)
+      try {
+        const signed = rebroadcast.has(nonce) ? this.remembered.get(nonce) : undefined
+        const sent = signed && (await this.sendRaw(signed.raw)) ? signed : await this.fillNonce(nonce)
+        if (sent) this.track(sent)
+      } finally {
+        this.busy.delete(nonce)
+      }
+    }
+  }
+
+  private sendRaw(raw: Hex): Promise<boolean> {
+    return this.client.sendRawTransaction({ serializedTransaction: raw }).then(
+      () => true,
+      () => false,
+    )
+  }
+
+  /** A zero-value transfer to ourselves at `nonce`, at today's fees; undefined if the node refused it. */
+  private async fillNonce(nonce: number): Promise<SignedAtNonce | undefined> {
+    const fees = await this.signer.fees().catch(() => undefined)
+    const filler = fees && (await this.signer.filler(nonce, fees))
+    return filler && (await this.sendRaw(filler.raw)) ? filler : undefined
   }
 
   private async waitForReceipt(entry: InFlight, timeoutMs: number): Promise<TransactionReceipt> {
@@ -446,6 +410,16 @@ export class Relayer {
   private finish(entry: InFlight, receipt: TransactionReceipt): void {
     entry.receipt = receipt
     if (this.inFlight.get(entry.nonce) === entry) this.inFlight.delete(entry.nonce)
+    const mined = entry.hashes.indexOf(receipt.transactionHash)
+    if (mined !== -1) {
+      const { nonce, to, data, gas, fees } = entry
+      this.remembered.delete(nonce)
+      this.remembered.set(nonce, { nonce, to, data, gas, fees, raw: entry.raws[mined]! })
+      for (const oldest of this.remembered.keys()) {
+        if (this.remembered.size <= REMEMBERED_NONCES) break
+        this.remembered.delete(oldest)
+      }
+    }
     for (const waiter of entry.waiters) waiter.resolve(receipt)
     entry.waiters.clear()
   }
@@ -471,7 +445,10 @@ export class Relayer {
   private async poll(): Promise<void> {
     this.polling = true
     try {
-      const mined = await this.client.getTransactionCount({ address: this.address, blockTag: 'latest' })
+      const [mined, pending] = await Promise.all([
+        this.client.getTransactionCount({ address: this.address, blockTag: 'latest' }),
+        this.client.getTransactionCount({ address: this.address, blockTag: 'pending' }),
+      ])
       const now = Date.now()
       for (const entry of [...this.inFlight.values()].sort((a, b) => a.nonce - b.nonce)) {
         if (entry.nonce < mined) {
@@ -489,6 +466,7 @@ export class Relayer {
           await this.replace(entry).catch(() => {})
         }
       }
+      await this.resync(pending)
     } catch {
       // The node did not answer: the next poll tries again.
     } finally {
@@ -500,13 +478,8 @@ export class Relayer {
 
   /** Re-signs a stuck transaction at its nonce with fees raised by `feeBump` percent (and at least today's). */
   private async replace(entry: InFlight): Promise<void> {
-    const current = await this.fees().catch(() => entry.fees)
-    const bump = (value: bigint) => value + (value * this.feeBump) / 100n + 1n
-    const fees: Fees = {
-      maxPriorityFeePerGas: bump(entry.fees.maxPriorityFeePerGas),
-      maxFeePerGas: larger(bump(entry.fees.maxFeePerGas), current.maxFeePerGas),
-    }
-    const serialized = await this.sign({
+    const fees = await this.signer.bumped(entry.fees, this.feeBump)
+    const serialized = await this.signer.sign({
       to: entry.to,
       data: entry.data,
       gas: entry.gas,
@@ -518,13 +491,10 @@ export class Relayer {
     // The replacement's hash is recorded before it leaves, like the original's.
     await Promise.all(entry.members.map((m, i) => m.onSigned(hash, batched ? i : undefined)))
     entry.hashes.push(hash)
+    entry.raws.push(serialized)
+    entry.raw = serialized
     entry.fees = fees
     entry.sentAt = Date.now()
     await this.client.sendRawTransaction({ serializedTransaction: serialized })
   }
-}
-
-/** The larger of two bigints (Math.max takes numbers only). */
-function larger(a: bigint, b: bigint): bigint {
-  return a > b ? a : b
 }

@@ -93,6 +93,10 @@ export const EnvSchema = z
     /** Verification gives up (503, fail closed) after this long in total, whatever the RPC or facilitator does. */
     VERIFY_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
     RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
+    /** The RPC's chain id is re-read at most this long after the last check (and after any RPC error). */
+    CHAIN_ID_CHECK_INTERVAL_MS: positiveInt.max(600_000).default(5_000),
+    /** `released` (never charged) payments are deleted by the reconciler once this many days old. */
+    RELEASED_PAYMENT_RETENTION_DAYS: positiveInt.max(3650).default(7),
     MAX_PAYMENT_HEADER_BYTES: positiveInt.default(16 * 1024),
     SPEND_MAX_USD_PER_CALL: optionalCap.default('1'),
     SPEND_MAX_USD_PER_PAYER_HOUR: optionalCap.default('5'),
@@ -207,6 +211,10 @@ export interface Config {
   settlementTimeoutMs: number
   verifyTimeoutMs: number
   reconcileIntervalMs: number
+  /** Verification and settlement re-check the RPC's chain id once this old (fail closed on a mismatch). */
+  chainIdCheckIntervalMs: number
+  /** How long a `released` ledger row is kept before the reconciler prunes it. */
+  releasedRetentionMs: number
   maxPaymentHeaderBytes: number
   /** Operator spend caps; null = no cap. */
   spendCaps: {
@@ -299,6 +307,8 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
     settlementTimeoutMs: env.SETTLEMENT_TIMEOUT_MS,
     verifyTimeoutMs: env.VERIFY_TIMEOUT_MS,
     reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+    chainIdCheckIntervalMs: env.CHAIN_ID_CHECK_INTERVAL_MS,
+    releasedRetentionMs: env.RELEASED_PAYMENT_RETENTION_DAYS * 86_400_000,
     maxPaymentHeaderBytes: env.MAX_PAYMENT_HEADER_BYTES,
     spendCaps: {
       perCall: capMicros(env.SPEND_MAX_USD_PER_CALL),
@@ -335,6 +345,24 @@ export function parseEnv(raw: Record<string, string | undefined>): Config {
 
 const capMicros = (value: string): UsdMicros | null =>
   value === '' || value === 'none' ? null : usdMicros(value)
+
+/**
+ * What serving requires beyond a valid config: outside the devnet, PUBLIC_URL, because every URL we publish (402
+ * resource URLs, OpenAPI `servers`, /.well-known/x402, llms.txt) is built from it and never from a request's Host
+ * header. CLI commands that serve nothing (keys, ledger, ingest) do not need it. Throws a ConfigError naming it.
+ */
+export function servingProblems(config: Config): string[] {
+  if (config.network === 'devnet' || config.publicUrl) return []
+  return [
+    `PUBLIC_URL: required when NETWORK=${config.network}: the URL clients reach this service at (like https://api.example.com); published URLs are built from it, never from a request's Host header`,
+  ]
+}
+
+/** Throws a ConfigError listing {@link servingProblems}, if any. */
+export function assertServable(config: Config): void {
+  const problems = servingProblems(config)
+  if (problems.length > 0) throw new ConfigError(problems)
+}
 
 /** A loggable summary of the config with secrets reduced to "set"/"unset". */
 export function describeConfig(config: Config): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { D1Database, DurableObjectNamespace } from '@cloudflare/workers-types/latest'
-import { type Config, ConfigError, parseEnv } from '../config/env'
+import { type Config, ConfigError, parseEnv, servingProblems } from '../config/env'
 
 /**
  * What wrangler.toml binds into the Worker: the D1 store, the Durable Objects, and string variables — `[vars]` for
@@ -24,7 +24,7 @@ export function configFromBindings(env: WorkerBindings): Config {
     Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
   )
   const config = parseEnv(strings)
-  const problems: string[] = []
+  const problems = servingProblems(config)
   if (!config.rpcUrl) problems.push('RPC_URL: required on Workers (no local devnet runs there)')
   if (!config.payTo) problems.push('PAY_TO: required on Workers')
   if (!config.settlerPrivateKey && !config.facilitatorUrl) {

@@ -46,6 +46,7 @@ export async function runScheduled(runtime: WorkerRuntime, cron: string): Promis
     idempotency: services.idempotency,
     logger,
     abandonedAfterMs: abandonedAfterMs(config.maxTimeoutSeconds),
+    releasedRetentionMs: config.releasedRetentionMs,
   })
   logger.info('reconciled', { cron, ...reconcile })
   return { cron, reconcile }

@@ -8,6 +8,7 @@ import type { BeginOutcome, CompleteOutcome, PaidRequestInput, PricedRoute } fro
 import type { IncomingPayment } from '../x402/match'
 import type { AppEnv } from './app-env'
 import { commonHeadersOf, withCommonHeaders } from './common-headers'
+import { createPublicOrigin } from './public-origin'
 import {
   challengePageResponse,
   challengeResponse,
@@ -50,22 +51,31 @@ const prefersHtml = (c: Context) =>
     default: 'application/json',
   }) === 'text/html'
 
+/** `Vary: Host` on answers whose resource URL came from the request's Host (the devnet without PUBLIC_URL). */
+const VARY_HOST = { Vary: 'Host' }
+
 /** Renders what `begin` decided when it is not "serve". */
 function beginResponse(
   outcome: Exclude<BeginOutcome, { kind: 'serve' }>,
   html: boolean,
   common: Record<string, string>,
+  hostVaries: boolean,
 ): Response {
+  const vary = hostVaries ? VARY_HOST : {}
   switch (outcome.kind) {
     case 'challenge':
       return html
-        ? challengePageResponse(outcome.challenge, outcome.message)
+        ? challengePageResponse(outcome.challenge, outcome.message, { varyHost: hostVaries })
         : // The hot path: the answer is built complete, so no later middleware touches its headers.
           withCommonHeaders(
-            challengeResponse(outcome.challenge, { status: 402, message: outcome.message, headers: common }),
+            challengeResponse(outcome.challenge, {
+              status: 402,
+              message: outcome.message,
+              headers: { ...common, ...vary },
+            }),
           )
     case 'refusal':
-      return refusalResponse(outcome.refusal)
+      return refusalResponse(outcome.refusal, vary)
     case 'replay':
       return replayResponse(outcome.response)
     case 'pending':
@@ -74,7 +84,12 @@ function beginResponse(
 }
 
 /** Renders what `complete` decided, given the handler's buffered answer. */
-function completeResponse(outcome: CompleteOutcome, handler: Response, body: string): Response {
+function completeResponse(
+  outcome: CompleteOutcome,
+  handler: Response,
+  body: string,
+  hostVaries: boolean,
+): Response {
   switch (outcome.kind) {
     case 'settled':
     case 'served':
@@ -85,7 +100,7 @@ function completeResponse(outcome: CompleteOutcome, handler: Response, body: str
     case 'pending':
       return pendingResponse(outcome.pending, RETRY_AFTER_PENDING_SECONDS)
     case 'failed':
-      return refusalResponse(outcome.refusal)
+      return refusalResponse(outcome.refusal, hostVaries ? VARY_HOST : {})
   }
 }
 
@@ -96,17 +111,18 @@ function completeResponse(outcome: CompleteOutcome, handler: Response, body: str
 export function paymentGate(
   endpoint: Endpoint,
   deps: {
-    config: Pick<Config, 'publicUrl'>
+    config: Pick<Config, 'publicUrl' | 'port'>
     paid: Pick<PaidRequestCore, 'begin' | 'complete'>
     /** The priced route with its discovery metadata (`paid`: the request carries a payment). */
     routeOf: (endpoint: Endpoint, paid: boolean) => Promise<PricedRoute>
   },
 ): MiddlewareHandler<AppEnv> {
-  const publicBase = deps.config.publicUrl?.replace(/\/$/, '')
+  const publicOrigin = createPublicOrigin(deps.config)
 
   return async function paymentGate(c, next) {
     // The adapter's URL is already normalised (WHATWG), so its parts are sliced out, not re-parsed.
-    const { origin, path, query } = splitUrl(c.req.url)
+    const { origin: requestOrigin, path, query } = splitUrl(c.req.url)
+    const { origin, fromRequest } = publicOrigin(requestOrigin)
     const payment = incomingPayment(c.req.header('PAYMENT-SIGNATURE'), c.req.header('X-PAYMENT'))
     // Without a payment the answer is the 402 whatever the parameters say (so crawlers see prices); parse them only
     // when it matters.
@@ -115,7 +131,7 @@ export function paymentGate(
     const input: PaidRequestInput = {
       route: await deps.routeOf(endpoint, payment !== undefined),
       transport: 'http',
-      resourceUrl: `${publicBase ?? origin}${path}${query ? `?${query}` : ''}`,
+      resourceUrl: `${origin}${path}${query ? `?${query}` : ''}`,
       payment,
       tokenPreference: preferenceOf(c.req.header('x-payment-token')),
       idempotencyKey: c.req.header('Idempotency-Key'),
@@ -131,7 +147,7 @@ export function paymentGate(
       },
     }
     const begun = await deps.paid.begin(input)
-    if (begun.kind !== 'serve') return beginResponse(begun, prefersHtml(c), commonHeadersOf(c))
+    if (begun.kind !== 'serve') return beginResponse(begun, prefersHtml(c), commonHeadersOf(c), fromRequest)
 
     c.set('payment', begun.handle.payment)
     await next()
@@ -143,6 +159,6 @@ export function paymentGate(
       body,
       contentType: handler.headers.get('content-type') ?? 'application/json',
     })
-    c.res = completeResponse(done, handler, body)
+    c.res = completeResponse(done, handler, body, fromRequest)
   }
 }

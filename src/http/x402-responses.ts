@@ -1,3 +1,4 @@
+import { ByteLru } from '../lib/byte-lru'
 import { errorBody } from '../lib/errors'
 import { base64JsonTemplate, jsonTemplate } from '../lib/json-template'
 import { httpStatusOf } from '../paid/status'
@@ -5,7 +6,7 @@ import type { Challenge, ChallengeTemplate, Pending, Refusal } from '../paid/typ
 import type { StoredResponse } from '../payments/idempotency'
 import { encodeHeader } from '../x402/codec'
 import { type SettlementDelivery, settlementHeaders } from '../x402/settlement'
-import { paymentPageHtml } from './discovery/payment-page'
+import { PAYMENT_PAGE_SECURITY_HEADERS, paymentPageHtml } from './discovery/payment-page'
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -31,14 +32,32 @@ function challengeBody(
 }
 
 interface RenderedChallenge {
+  /** Names this rendering in the filled-answer cache. */
+  id: number
   body(url: string): string
   header(url: string): string
-  /** The last few URLs' filled-in answers: agents repeat their queries, and a repeat costs a lookup. */
-  byUrl: Map<string, { body: string; header: string }>
 }
 
-/** Filled-in answers kept per rendered challenge (a bound on memory, not on correctness). */
-const MAX_URLS_PER_CHALLENGE = 256
+/**
+ * Filled-in answers (body and header per rendered challenge and URL): agents repeat their queries, and a repeat costs a
+ * lookup. Bounded by bytes across every route, so unique query strings (each a new resource URL) cannot grow memory
+ * past it; a bound on memory, not on correctness.
+ */
+export const FILLED_CHALLENGES_MAX_BYTES = 4 * 1024 * 1024
+/** What an entry costs beyond its strings (Map slot, entry object). */
+const FILLED_ENTRY_OVERHEAD = 96
+const filled = new ByteLru<string, { body: string; header: string }>(
+  FILLED_CHALLENGES_MAX_BYTES,
+  (key, value) => key.length + value.body.length + value.header.length + FILLED_ENTRY_OVERHEAD,
+)
+let renderings = 0
+
+/** The filled-in answers' cache, as the memory tests read it. */
+export const filledChallenges = {
+  get bytes() {
+    return filled.bytes
+  },
+}
 
 /** Messages kept per template (a refusal's message can carry figures; a plain challenge's is fixed per route). */
 const MAX_MESSAGES_PER_TEMPLATE = 32
@@ -57,9 +76,9 @@ function renderedFor(template: ChallengeTemplate, message: string): RenderedChal
     const body = JSON.stringify(challengeBody(template, message))
     const header = JSON.stringify(template.v2)
     found = {
+      id: ++renderings,
       body: body.includes(template.urlSlot) ? jsonTemplate(body, template.urlSlot) : () => body,
       header: base64JsonTemplate(header, template.urlSlot),
-      byUrl: new Map(),
     }
     byMessage.set(message, found)
   }
@@ -85,14 +104,14 @@ export function challengeResponse(
   if (challenge.template && Object.keys(extra).length === 0) {
     const url = challenge.v2.resource.url
     const cached = renderedFor(challenge.template, message)
-    let filled = cached.byUrl.get(url)
-    if (!filled) {
-      if (cached.byUrl.size >= MAX_URLS_PER_CHALLENGE) cached.byUrl.clear()
-      filled = { body: cached.body(url), header: cached.header(url) }
-      cached.byUrl.set(url, filled)
+    const key = `${cached.id} ${url}`
+    let answer = filled.get(key)
+    if (!answer) {
+      answer = { body: cached.body(url), header: cached.header(url) }
+      filled.set(key, answer)
     }
-    body = filled.body
-    paymentRequired = filled.header
+    body = answer.body
+    paymentRequired = answer.header
   } else {
     body = JSON.stringify(challengeBody(challenge, message, extra))
     paymentRequired = encodeHeader(challenge.v2)
@@ -108,23 +127,31 @@ export function challengeResponse(
   })
 }
 
-/** The same 402 for a browser: a small HTML page instead of the v1 JSON body, with the same PAYMENT-REQUIRED header. */
-export function challengePageResponse(challenge: Challenge, message: string): Response {
+/**
+ * The same 402 for a browser: a small HTML page instead of the v1 JSON body, with the same PAYMENT-REQUIRED header,
+ * a CSP that allows nothing but its own inline style, and `nosniff`. `varyHost`: its URLs came from the Host.
+ */
+export function challengePageResponse(
+  challenge: Challenge,
+  message: string,
+  options: { varyHost?: boolean } = {},
+): Response {
   return new Response(paymentPageHtml(challenge, message), {
     status: 402,
     headers: {
       'Content-Type': 'text/html; charset=UTF-8',
       'PAYMENT-REQUIRED': encodeHeader(challenge.v2),
       'Cache-Control': 'no-store',
-      Vary: 'Accept',
+      Vary: options.varyHost ? 'Accept, Host' : 'Accept',
+      ...PAYMENT_PAGE_SECURITY_HEADERS,
     },
   })
 }
 
-/** Any refusal: with a fresh challenge when it has one, else the common error body. */
-export function refusalResponse(refusal: Refusal): Response {
+/** Any refusal: with a fresh challenge when it has one, else the common error body. `extra`: headers to add. */
+export function refusalResponse(refusal: Refusal, extra: Record<string, string> = {}): Response {
   const status = httpStatusOf({ kind: 'refusal', refusal })
-  const headers = { ...retryAfter(refusal.retryAfterSeconds), ...settlementOf(refusal.settlement) }
+  const headers = { ...retryAfter(refusal.retryAfterSeconds), ...settlementOf(refusal.settlement), ...extra }
   if (refusal.challenge)
     return challengeResponse(refusal.challenge, {
       status,

@@ -50,6 +50,8 @@ export interface PaymentMetrics {
   recordReconcileError(): void
   /** A JSON-RPC call that failed at the transport or node (not a contract revert the caller expected). */
   recordRpcError(event: { call: string }): void
+  /** Each check of the RPC's chain id: `mismatch` stops verification and settlement until it matches again. */
+  recordChainIdCheck(event: { result: 'match' | 'mismatch' | 'error' }): void
 }
 
 /** What the HTTP door records of every request (ops/metrics.ts exports it at /metrics). */
@@ -70,4 +72,5 @@ export const noopMetrics: PaymentMetrics = {
   recordReconcileRun: ignore,
   recordReconcileError: ignore,
   recordRpcError: ignore,
+  recordChainIdCheck: ignore,
 }

@@ -46,6 +46,8 @@ export const METRIC_NAMES = {
   reconcilerRuns: 'x402_reconciler_runs_total',
   reconcilerResolutions: 'x402_reconciler_resolutions_total',
   rpcErrors: 'x402_rpc_errors_total',
+  chainIdChecks: 'x402_chain_id_checks_total',
+  chainIdMismatch: 'x402_chain_id_mismatch',
   marketDataAge: 'x402_market_data_age_seconds',
   collectErrors: 'x402_metrics_collect_errors_total',
 } as const
@@ -183,6 +185,17 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
     labelNames: ['outcome'] as const,
     registers,
   })
+  const chainIdChecks = new Counter({
+    name: METRIC_NAMES.chainIdChecks,
+    help: "Checks of the RPC's chain id, by result (match, mismatch, error).",
+    labelNames: ['result'] as const,
+    registers,
+  })
+  const chainIdMismatch = new Gauge({
+    name: METRIC_NAMES.chainIdMismatch,
+    help: "1 while the RPC answers another chain's id (verification and settlement stopped), else 0.",
+    registers,
+  })
   const rpcErrors = new Counter({
     name: METRIC_NAMES.rpcErrors,
     help: 'Failed JSON-RPC calls, by method.',
@@ -286,6 +299,10 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): OpsMetrics
     },
     recordRpcError({ call }) {
       rpcErrors.inc({ call: callLabel(call) })
+    },
+    recordChainIdCheck({ result }) {
+      chainIdChecks.inc({ result })
+      if (result !== 'error') chainIdMismatch.set(result === 'mismatch' ? 1 : 0)
     },
     async scrape() {
       try {

@@ -204,7 +204,7 @@ async function admitReserved(ctx: CoreContext, admission: Admission, id: string)
         return refused(ctx, admission, exposureRefusal(exposure))
       }
     }
-    if (!(await ledger.markVerified(id, verified.verifyMs))) {
+    if (!(await ledger.markVerified(id, verified.verifyMs, attempt))) {
       if (optimistic) await ctx.deps.exposure?.release(attempt.payer, attempt.offer.usdMicros)
       return refused(ctx, admission, abandoned())
     }

@@ -6,7 +6,9 @@ import {
   getPayment,
   hasUnpaidPayment,
   listUnresolvedPayments,
+  NO_PAYLOAD,
   type PaymentTransition,
+  pruneReleasedPayments,
   recordTxHash,
   releaseAbandonedReservations,
   reservePayment,
@@ -53,6 +55,14 @@ const failureFields = ({ reason, txHash, settleMs }: SettleFailure): Fields => (
   ...(settleMs === undefined ? {} : { settleMs }),
 })
 
+const storedPayloadOf = (attempt: PaymentAttempt): string =>
+  JSON.stringify({
+    x402Version: attempt.x402Version,
+    method: attempt.method,
+    payload: attempt.payload,
+    wire: attempt.wire,
+  } satisfies StoredPayload)
+
 export type ReserveOutcome =
   | { ok: true; id: string }
   | { ok: false; state: PaymentState | 'unknown'; existing?: Payment }
@@ -69,14 +79,12 @@ export class Ledger {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Claims the payment's authorization. The client's signed payload is not stored yet: most payments that are never
+   * verified are junk, and a row that is refused keeps only its fixed-size columns (see `markVerified`).
+   */
   async reserve(attempt: PaymentAttempt, request: PaidRequest): Promise<ReserveOutcome> {
     const at = this.now()
-    const stored: StoredPayload = {
-      x402Version: attempt.x402Version,
-      method: attempt.method,
-      payload: attempt.payload,
-      wire: attempt.wire,
-    }
     const { nonce, validBefore } = payloadReaderFor(schemePayloads, attempt.method).authorization(
       attempt.payload,
     )
@@ -103,7 +111,7 @@ export class Ledger {
         rateUsd: attempt.offer.quote?.rateUsd ?? null,
         payTo: attempt.offer.payTo.toLowerCase(),
         validBefore,
-        payload: JSON.stringify(stored),
+        payload: NO_PAYLOAD,
         spendAt: null,
         createdAt: at,
         updatedAt: at,
@@ -118,20 +126,27 @@ export class Ledger {
     return this.transition(id, { from: ['reserved'], to: 'reserved', set: { spendAt: atSeconds } })
   }
 
-  markVerified(id: string, verifyMs: number) {
+  /**
+   * Verified: from here the payment may be settled, so its signed payload is stored with it (what the reconciler
+   * rebuilds the attempt from if the request does not finish).
+   */
+  markVerified(id: string, verifyMs: number, attempt?: PaymentAttempt) {
     return this.transition(id, {
       from: ['reserved'],
       to: 'verified',
-      set: { verifiedAt: this.now(), verifyMs },
+      set: { verifiedAt: this.now(), verifyMs, ...(attempt ? { payload: storedPayloadOf(attempt) } : {}) },
     })
   }
 
-  /** No charge: verification failed, the handler answered >= 400, or verification could not run. */
+  /**
+   * No charge: verification failed, the handler answered >= 400, or verification could not run. The client's payload
+   * goes with it (nothing will be settled or resolved from it), so refused junk keeps no more than its row.
+   */
   release(id: string, reason: string) {
     return this.transition(id, {
       from: ['reserved', 'verified'],
       to: 'released',
-      set: { failureReason: reason },
+      set: { failureReason: reason, payload: NO_PAYLOAD },
     })
   }
 
@@ -210,6 +225,11 @@ export class Ledger {
     return retryWhileBusy('release abandoned', () =>
       releaseAbandonedReservations(this.db, updatedBefore, this.now()),
     )
+  }
+
+  /** Deletes up to `limit` `released` rows untouched since `updatedBefore`; returns how many. */
+  pruneReleased(updatedBefore: number, limit: number): Promise<number> {
+    return retryWhileBusy('prune released', () => pruneReleasedPayments(this.db, updatedBefore, limit))
   }
 
   private transition(

@@ -22,6 +22,8 @@ export interface ReconcileSummary {
   errors: number
   /** Reservations of requests that died before settling, released (their spend given back). */
   abandoned: number
+  /** `released` rows past their retention, deleted. */
+  pruned: number
 }
 
 export interface ReconcilerDeps {
@@ -50,8 +52,16 @@ export interface ReconcilerDeps {
    * the network's offers, see `abandonedAfterMs`); they are released and their spend given back.
    */
   abandonedAfterMs?: number
+  /** `released` rows (never charged) are deleted once untouched this long (default: 7 days). */
+  releasedRetentionMs?: number
+  /** Pruning deletes this many rows per statement (default 500), at most `pruneMaxBatches` (default 20) per run. */
+  pruneBatchSize?: number
+  pruneMaxBatches?: number
   now?: () => number
 }
+
+/** How long a `released` row stays by default: long enough to look into a week of refusals. */
+export const DEFAULT_RELEASED_RETENTION_MS = 7 * 24 * 3_600_000
 
 /**
  * How long a reservation may sit unverified or unsettled before it counts as abandoned: past twice the payment window
@@ -106,6 +116,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
     unresolved: 0,
     errors: 0,
     abandoned: 0,
+    pruned: 0,
   }
 
   const abandoned = await deps.ledger.releaseAbandoned(now - (deps.abandonedAfterMs ?? abandonedAfterMs(120)))
@@ -123,6 +134,12 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
       state: row.state,
     })
   }
+
+  summary.pruned = await pruneReleased(deps, now).catch((error: unknown) => {
+    summary.errors++
+    deps.logger.warn('reconcile: pruning released payments failed', { error: (error as Error).message })
+    return 0
+  })
 
   const staleBefore = Math.max(deps.startedAt ?? 0, now - (deps.staleSettlingMs ?? 5 * 60_000))
   const rows = await deps.ledger.unresolved(staleBefore)
@@ -165,6 +182,23 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileSumm
     }
   }
   return summary
+}
+
+/**
+ * Deletes `released` rows past their retention, a batch per statement (short write locks, whatever the backlog), up
+ * to a bound per run: a flood of refused junk is gone within a few runs, and never blocks a run for long.
+ */
+async function pruneReleased(deps: ReconcilerDeps, now: number): Promise<number> {
+  const before = now - (deps.releasedRetentionMs ?? DEFAULT_RELEASED_RETENTION_MS)
+  const batch = deps.pruneBatchSize ?? 500
+  let pruned = 0
+  for (let run = 0; run < (deps.pruneMaxBatches ?? 20); run++) {
+    const deleted = await deps.ledger.pruneReleased(before, batch)
+    pruned += deleted
+    if (deleted < batch) break
+  }
+  if (pruned > 0) deps.logger.info('reconcile: released payments past retention pruned', { pruned })
+  return pruned
 }
 
 /** Settles an unpaid optimistic payment again (its hash recorded before broadcast, as always). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { NETWORKS } from '../config/networks'
 import type { TmaiQuote } from '../pricing/tmai-offers'
-import { decodePayment, matchV1, matchV2 } from './match'
+import { decodePayment, headerSizeOf, matchV1, matchV2 } from './match'
 import { buildOffers, type Offer, type ResourceDescription, toRequirementsV2 } from './offers'
 import type { PaymentPayloadV1, PaymentPayloadV2, PaymentRequirementsV2 } from './schemas'
 
@@ -211,5 +211,24 @@ describe('decodePayment', () => {
       ok: false,
       reason: 'payment_header_too_large',
     })
+  })
+
+  it('an MCP payment object has the cap of the header that would carry it, byte for byte', () => {
+    const payment = v2(usdc)
+    const header = Buffer.from(JSON.stringify(payment)).toString('base64')
+    expect(headerSizeOf(payment)).toBe(header.length)
+    expect(decodePayment({ version: 2, object: payment }, header.length)).toMatchObject({ ok: true })
+    expect(decodePayment({ version: 2, header }, header.length - 1)).toMatchObject({
+      reason: 'payment_header_too_large',
+    })
+    expect(decodePayment({ version: 2, object: payment }, header.length - 1)).toMatchObject({
+      ok: false,
+      kind: 'malformed',
+      reason: 'payment_header_too_large',
+      message: `x402/payment is ${header.length} bytes as a payment header; the limit is ${header.length - 1}`,
+    })
+    // Multi-byte characters count as the bytes they take.
+    const accented = { ...payment, resource: { url: 'mcp://tool/x', description: 'é'.repeat(30) } }
+    expect(headerSizeOf(accented)).toBe(Buffer.from(JSON.stringify(accented)).toString('base64').length)
   })
 })

@@ -42,8 +42,26 @@ const refused = (reason: Reason, message: string): MatchFailure => ({
   message,
 })
 
+/**
+ * How long `object` would be as a payment header (base64 of its JSON): an MCP payment object is held to the same cap
+ * as the header carrying the same payment, so neither door stores more of a client's payload than the other.
+ */
+export function headerSizeOf(object: unknown): number {
+  const bytes = new TextEncoder().encode(JSON.stringify(object) ?? '').length
+  return 4 * Math.ceil(bytes / 3)
+}
+
 /** Decodes and shape-checks the x402 payment payload of either version; nothing here throws on client input. */
 export function decodePayment(payment: IncomingPayment, maxBytes: number): MatchResult<DecodedPayment> {
+  if ('object' in payment) {
+    const size = headerSizeOf(payment.object)
+    if (size > maxBytes) {
+      return malformed(
+        Reason.paymentHeaderTooLarge,
+        `x402/payment is ${size} bytes as a payment header; the limit is ${maxBytes}`,
+      )
+    }
+  }
   const decoded =
     'object' in payment
       ? parseWire(payment.object, PaymentPayloadV2, 'x402/payment')

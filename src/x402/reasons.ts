@@ -28,7 +28,10 @@ export const Reason = {
   paymentHeaderTooLarge: 'payment_header_too_large',
   paymentInProgress: 'payment_in_progress',
   verificationUnavailable: 'verification_unavailable',
-  /** Nothing was broadcast: the settlement could not even be recorded (the ledger is unavailable). */
+  /**
+   * Nothing was broadcast: the settlement could not be recorded (the ledger is unavailable), or the RPC is not on our
+   * chain (its chain id changed).
+   */
   settlementUnavailable: 'settlement_unavailable',
   spendLimitExceeded: 'spend_limit_exceeded',
   invalidParameter: 'invalid_parameter',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createAdminKey } from '../../src/admin/key-store'
 import { createAdminRouter, DEFAULT_ADMIN_RATE_LIMIT } from '../../src/admin/router'
 import { adminAudit } from '../../src/db/schema/admin'
 import { createClientAddress } from '../../src/http/client-address'
@@ -96,6 +97,23 @@ describe('admin per-address rate limit over a real port', () => {
     const { refuse, deniedAddresses } = await serveAdmin({ TRUST_PROXY: '10.0.0.1' })
     for (let i = 0; i < 5; i++) expect(await refuse(`198.51.100.${i}`)).toBe(401)
     expect(await deniedAddresses()).toEqual(['127.0.0.1'])
+  })
+})
+
+describe('a brute-force burst never locks out the operator', () => {
+  it('after 300 bad keys from one address (429s), the valid key from that same address is served; bad ones stay refused', async () => {
+    const { ctx, refuse } = await serveAdmin()
+    const server = await listen(ctx.app)
+    cleanup.push(() => server.close())
+    const { key } = await createAdminKey(ctx.db, { name: 'operator', scope: 'read' })
+    const { statuses } = await burst(300, () => refuse())
+    expect(count(statuses, 429)).toBeGreaterThan(100)
+    const operator = await fetch(`${server.url}/admin/payments`, {
+      headers: { authorization: `Bearer ${key}` },
+    })
+    expect(operator.status).toBe(200)
+    await operator.arrayBuffer()
+    expect(await refuse()).toBe(429)
   })
 })
 

@@ -327,9 +327,12 @@ describe('admin keys', () => {
       error: 'rate_limited',
       retryAfterSeconds: 20,
     })
-    // Per address: 5 requests of any kind, authenticated or not.
+    // Per address: 5 failed attempts a minute; authenticated requests do not count, and are never refused for them.
     expect(await statuses(3, b.key, '203.0.113.9')).toEqual([200, 200, 200])
-    expect(await statuses(3, undefined, '203.0.113.9')).toEqual([401, 401, 429])
+    expect(await statuses(6, undefined, '203.0.113.9')).toEqual([401, 401, 401, 401, 401, 429])
+    const c = await newKey('read')
+    expect(await statuses(2, c.key, '203.0.113.9')).toEqual([200, 200])
+    expect(await statuses(1, 'Bearer junk', '203.0.113.9')).toEqual([429])
     expect(await statuses(1, b.key, '203.0.113.10')).toEqual([429])
     clock.now += 60_000
     expect(await statuses(1, a.key, '203.0.113.1')).toEqual([200])

@@ -23,6 +23,7 @@ const envFor = (network: string) => ({
   PAY_TO: devnetAccount(0).address,
   SETTLER_PRIVATE_KEY: devnetPrivateKey(0),
   PORT: '0',
+  PUBLIC_URL: 'https://analytics.example.com',
   LOG_LEVEL: 'silent',
   DATABASE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'x402-registry-')), 'db.sqlite'),
 })

@@ -145,8 +145,8 @@ describe(`Bazaar discovery in every 402 (${REAL_DATA ? 'real dataset' : 'sample 
 })
 
 describe('OpenAPI 3.1', () => {
-  it('validates as OpenAPI 3.1, with prices, 402s, public security and servers from the request origin', async () => {
-    const res = await ctx.app.request('http://api.example.test/openapi.json')
+  it('validates as OpenAPI 3.1, with prices, 402s, public security and servers from the (loopback) request origin', async () => {
+    const res = await ctx.app.request('http://localhost:8080/openapi.json')
     expect(res.status).toBe(200)
     const document = (await res.json()) as {
       openapi: string
@@ -161,7 +161,7 @@ describe('OpenAPI 3.1', () => {
     expect(validator.version).toBe('3.1')
     expect(document.info.title).toBe('x402-analytics')
     expect(document.info.version).toMatch(/^\d+\.\d+\.\d+$/)
-    expect(document.servers).toEqual([{ url: 'http://api.example.test' }])
+    expect(document.servers).toEqual([{ url: 'http://localhost:8080' }])
 
     const daily = document.paths['/v1/daily-ohlcv']!.get! as {
       security: unknown[]

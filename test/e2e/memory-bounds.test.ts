@@ -10,6 +10,7 @@ import { catalog } from '../../src/catalog'
 import { MAX_PARAM_CHARS } from '../../src/catalog/params'
 import type { Endpoint } from '../../src/catalog/types'
 import { MAX_URL_CHARS } from '../../src/http/url-limit'
+import { FILLED_CHALLENGES_MAX_BYTES } from '../../src/http/x402-responses'
 import { createTestContext } from '../helpers/context'
 
 const root = path.resolve(import.meta.dirname, '../..')
@@ -111,5 +112,28 @@ describe('memory under 2,000 distinct large queries (child process, RSS after fu
     const small = await probe({ RESULT_CACHE_MAX_MB: '8' })
     expect(small.largeAnswersGrowthMb).toBeLessThan(16)
     expect(byDefault.largeAnswersGrowthMb - small.largeAnswersGrowthMb).toBeGreaterThan(16)
+  }, 180_000)
+})
+
+describe('memory under 10,000 unpaid 402s with unique 1.5 KB query strings (child process, RSS after full GCs)', () => {
+  it('the filled-in 402s are kept within their byte bound across every paid route: RSS grows by less than 14 MB', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', 'test/helpers/challenge-memory-probe.ts'],
+      { cwd: root, env: process.env, maxBuffer: 1024 * 1024 },
+    )
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      routes: number
+      growthMb: number
+      filledCacheBytes: number
+      statuses: Record<string, number>
+    }
+    console.log(`402 memory probe: ${JSON.stringify(result)}`)
+    expect(result.statuses).toEqual({ 402: 10_200 })
+    expect(result.routes).toBeGreaterThan(10)
+    expect(result.filledCacheBytes).toBeGreaterThan(FILLED_CHALLENGES_MAX_BYTES / 2)
+    expect(result.filledCacheBytes).toBeLessThanOrEqual(FILLED_CHALLENGES_MAX_BYTES)
+    // Kept per route and reason, 256 URLs each, the same requests grew RSS by about 24 MB.
+    expect(result.growthMb).toBeLessThan(14)
   }, 180_000)
 })

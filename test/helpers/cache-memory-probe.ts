@@ -8,16 +8,9 @@
  */
 import { catalog } from '../../src/catalog'
 import { createTestContext } from './context'
+import { settledRssMb } from './settled-rss'
 
-const gc = (globalThis as { gc?: () => void }).gc
-if (!gc) throw new Error('run with node --expose-gc')
 const QUERIES = 2_000
-const MB = 1024 * 1024
-
-function settledRssMb(): number {
-  for (let i = 0; i < 4; i++) gc!()
-  return process.memoryUsage().rss / MB
-}
 
 const ctx = await createTestContext({
   rpcUrl: 'http://127.0.0.1:9', // free endpoints never call the chain

@@ -3,6 +3,12 @@ import type { Db } from '../client'
 import { definedColumns, placeholderFor, placeholdersFor, preparedStatement } from '../prepared'
 import { type NewPayment, type Payment, type PaymentState, payments } from '../schema'
 
+/**
+ * The payload of a row that was never charged (`released`): the client's signed payment is not kept once nothing can
+ * come of it, so junk payments leave only the row's own fixed-size columns behind.
+ */
+export const NO_PAYLOAD = ''
+
 export type ReserveResult =
   | { reserved: true; payment: Payment }
   | { reserved: false; existing: Payment | undefined }
@@ -197,7 +203,7 @@ export async function releaseAbandonedReservations(
 ): Promise<Payment[]> {
   return db
     .update(payments)
-    .set({ state: 'released', failureReason: 'abandoned_reservation', updatedAt: now })
+    .set({ state: 'released', failureReason: 'abandoned_reservation', payload: NO_PAYLOAD, updatedAt: now })
     .where(and(inArray(payments.state, ['reserved', 'verified']), lt(payments.updatedAt, updatedBefore)))
     .returning()
 }
@@ -232,4 +238,18 @@ export async function claimDelivery(db: Db, id: string, at: number): Promise<boo
 
 export async function unclaimDelivery(db: Db, id: string): Promise<void> {
   await db.update(payments).set({ deliveredAt: null }).where(eq(payments.id, id))
+}
+
+/**
+ * Deletes up to `limit` `released` rows last touched before `updatedBefore` (never charged, past their retention) in
+ * one statement; returns how many went. Rows of any other state are the ledger and are never pruned.
+ */
+export async function pruneReleasedPayments(db: Db, updatedBefore: number, limit: number): Promise<number> {
+  const oldest = db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(eq(payments.state, 'released'), lt(payments.updatedAt, updatedBefore)))
+    .limit(limit)
+  const deleted = await db.delete(payments).where(inArray(payments.id, oldest)).returning({ id: payments.id })
+  return deleted.length
 }

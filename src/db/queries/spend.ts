@@ -21,14 +21,21 @@ export async function incrementWithinCap(
   return rows[0]?.used_micros
 }
 
+/**
+ * Gives `amount` back to a window's counter; a counter back at zero is deleted (a refused payment from a fresh payer
+ * leaves no row behind). Each statement is atomic on its own: an increment landing between them keeps its row, one
+ * landing after the delete inserts a fresh one.
+ */
 export async function decrementCounter(
   db: Db,
   { scope, windowStart, amount }: { scope: string; windowStart: number; amount: number },
 ): Promise<void> {
+  const window = and(eq(spendCounters.scope, scope), eq(spendCounters.windowStart, windowStart))
   await db
     .update(spendCounters)
     .set({ usedMicros: sql`max(0, ${spendCounters.usedMicros} - ${amount})` })
-    .where(and(eq(spendCounters.scope, scope), eq(spendCounters.windowStart, windowStart)))
+    .where(window)
+  await db.delete(spendCounters).where(and(window, eq(spendCounters.usedMicros, 0)))
 }
 
 export async function getCounter(db: Db, scope: string, windowStart: number): Promise<number> {

@@ -1,6 +1,23 @@
-import { html } from 'hono/html'
+import { html, raw } from 'hono/html'
 import { formatAtomic, usdMicros } from '../../lib/money'
 import type { Challenge } from '../../paid/types'
+
+/** The page's only style: inline, and allowed by its hash in the CSP (nothing else may run or load). */
+export const PAYMENT_PAGE_STYLE = `
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1d2433; }
+table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px solid #dde; padding: .4rem; text-align: left; }
+code { font-size: .9em; word-break: break-all; } .price { font-size: 1.6rem; font-weight: 600; }
+`
+
+/** base64 SHA-256 of PAYMENT_PAGE_STYLE (a test recomputes it: change both together). */
+const PAYMENT_PAGE_STYLE_SHA256 = 'y44OmBPyCcd9mEN2wxqqA4EQNbnWnD0DRDmgMJe9wdk='
+
+/** What a browser may do with the 402 page: show its own style and favicon, nothing else; never sniff its type. */
+export const PAYMENT_PAGE_SECURITY_HEADERS = {
+  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${PAYMENT_PAGE_STYLE_SHA256}'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+} as const
 
 /**
  * The 402 a browser gets: what the call costs (USD, and each offered token's exact amount) and how to pay, with
@@ -26,11 +43,7 @@ export function paymentPageHtml(challenge: Challenge, message: string): string {
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>402 Payment Required · x402-analytics</title>
     <link rel="icon" href="/favicon.ico" />
-    <style>
-      body { font: 16px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1d2433; }
-      table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px solid #dde; padding: .4rem; text-align: left; }
-      code { font-size: .9em; word-break: break-all; } .price { font-size: 1.6rem; font-weight: 600; }
-    </style>
+    <style>${raw(PAYMENT_PAGE_STYLE)}</style>
   </head>
   <body>
     <h1>402 Payment Required</h1>

@@ -5,13 +5,14 @@ import type { Config } from '../../config/env'
 import type { NetworkConfig } from '../../config/networks'
 import { formatAtomic, usdMicros } from '../../lib/money'
 import type { AppEnv } from '../app-env'
+import { createPublicOrigin } from '../public-origin'
 import { FAVICON_ICO } from './favicon'
 import { buildLlmsTxt } from './llms-txt'
 import { buildOpenApi, withServer } from './openapi'
 import { PUBLIC_ROUTES } from './public-routes'
 
 export interface DiscoveryDeps {
-  config: Pick<Config, 'publicUrl' | 'network' | 'tmai'>
+  config: Pick<Config, 'publicUrl' | 'port' | 'network' | 'tmai'>
   network: NetworkConfig
   payTo: string
   endpoints: readonly Endpoint[]
@@ -23,9 +24,8 @@ export interface DiscoveryDeps {
 /** The API's semantic version as documents show it. */
 export const API_VERSION = '0.1.0'
 
-/** Where clients reach us: PUBLIC_URL behind a proxy, else the origin this request came to. */
-export const baseUrlOf = (c: Context, publicUrl: string | undefined) =>
-  (publicUrl ?? new URL(c.req.url).origin).replace(/\/$/, '')
+/** How long the discovery documents may be cached (they change with the configuration only). */
+const DOCUMENT_MAX_AGE_SECONDS = 300
 
 /**
  * The documents agents and directories read before paying, all projected from the catalog and the tier table:
@@ -35,7 +35,17 @@ export function registerDiscoveryRoutes(app: Hono<AppEnv>, deps: DiscoveryDeps):
   const { endpoints, priceOf } = deps
   const openApi = buildOpenApi({ endpoints, priceOf, version: API_VERSION, network: deps.network.caip2 })
   const paid = endpoints.filter((e) => priceOf(e) !== null)
-  const base = (c: Context) => baseUrlOf(c, deps.config.publicUrl)
+  const publicOrigin = createPublicOrigin(deps.config)
+  /**
+   * The base URL of this request's document, with its caching headers: shared caches may keep a document built from
+   * PUBLIC_URL; one built from the request (devnet) is private and varies by Host, so no cache serves it elsewhere.
+   */
+  const base = (c: Context) => {
+    const { origin, fromRequest } = publicOrigin(new URL(c.req.url).origin)
+    c.header('Cache-Control', `${fromRequest ? 'private' : 'public'}, max-age=${DOCUMENT_MAX_AGE_SECONDS}`)
+    if (fromRequest) c.header('Vary', 'Host', { append: true })
+    return origin
+  }
   const tmaiDiscountPercent = deps.tmaiOffered
     ? formatAtomic(usdMicros(deps.config.tmai.discount) * 100n, 6)
     : undefined
